@@ -1,0 +1,245 @@
+"""The ``uppsikt`` command line."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from app.core.config import Settings, get_settings
+from app.core.db import Database
+from app.core.errors import AppError
+
+cli = typer.Typer(help="Uppsikt: moderation and preservation for Facebook Pages.",
+                  no_args_is_help=True, add_completion=False)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+pages_cli = typer.Typer(help="The Facebook Pages Uppsikt manages.", no_args_is_help=True)
+users_cli = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(pages_cli, name="pages")
+cli.add_typer(users_cli, name="users")
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        fail(f"invalid settings: {problems}")
+        raise  # unreachable: fail() exits
+
+
+@contextmanager
+def transaction() -> Iterator[tuple[Session, Settings]]:
+    s = settings()
+    db = Database(s.database_url, sqlite_synchronous=s.sqlite_synchronous)
+    try:
+        with db.transaction() as session:
+            yield session, s
+    except AppError as exc:
+        fail(exc.message)
+    finally:
+        db.dispose()
+
+
+def _setup_logging(s: Settings) -> None:
+    from app.core.logging import configure_logging
+
+    configure_logging(s.log_level, json=s.log_json)
+
+
+# -- serve / worker / db ---------------------------------------------------------------
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Apply migrations, then run the web service with its worker and scheduler."""
+    import uvicorn
+
+    from app.core.migrate import upgrade
+    from app.main import create_app
+
+    s = settings()
+    _setup_logging(s)
+    upgrade(s.database_url)
+    uvicorn.run(create_app(s), host=host, port=port, log_config=None, proxy_headers=True)
+
+
+@cli.command()
+def worker() -> None:
+    """Run only the processing worker and scheduler (for extra replicas)."""
+    from app.core.migrate import current_revision, head_revision
+    from app.graph.client import GraphClient
+    from app.jobs.scheduler import start_scheduler
+    from app.processing.processor import Processor
+    from app.processing.worker import Worker
+
+    s = settings()
+    _setup_logging(s)
+    db = Database(s.database_url, sqlite_synchronous=s.sqlite_synchronous)
+    if current_revision(db.engine) != head_revision():
+        fail("the database schema is not at the latest migration: run `uppsikt db upgrade`")
+    graph = GraphClient.from_settings(s)
+    w = Worker(Processor(db, s, graph), poll_seconds=s.worker_poll_seconds)
+    scheduler = start_scheduler(db)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: w.stop(timeout=0))
+    try:
+        w.run()
+    finally:
+        scheduler.shutdown(wait=False)
+        graph.close()
+        db.dispose()
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    from app.core.migrate import upgrade
+
+    s = settings()
+    upgrade(s.database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Print the database's migration revision and the latest one."""
+    from app.core.migrate import current_revision, head_revision
+
+    s = settings()
+    db = Database(s.database_url)
+    try:
+        typer.echo(f"current: {current_revision(db.engine)}  head: {head_revision()}")
+    finally:
+        db.dispose()
+
+
+# -- pages ----------------------------------------------------------------------------
+@pages_cli.command("add")
+def pages_add(
+    page_id: Annotated[str, typer.Option("--page-id", help="Numeric Facebook Page id.")],
+    name: Annotated[str, typer.Option(help="The page's name.")],
+    unit: Annotated[str, typer.Option(help="Responsible department (förvaltning).")],
+    token: Annotated[str, typer.Option(help="Page access token (stored encrypted).",
+                                       envvar="UPPSIKT_PAGE_TOKEN")],
+) -> None:
+    """Manage a page. Events already received for it are processed now."""
+    from app.pages.service import add_page
+
+    with transaction() as (session, s):
+        page, released = add_page(session, secret_key=s.secret_key.get_secret_value(),
+                                  platform_id=page_id, name=name, unit=unit, token=token)
+        typer.echo(f"page {page.platform_id} ({page.name}, {page.unit}) added; "
+                   f"{released} held change(s) released")
+
+
+@pages_cli.command("list")
+def pages_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include removed pages.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List managed pages (never their tokens)."""
+    from app.pages.service import list_pages
+
+    with transaction() as (session, _):
+        rows = [
+            {"page_id": p.platform_id, "name": p.name, "unit": p.unit,
+             "token": "set" if p.token_encrypted else "none", "token_status": p.token_status,
+             "added": p.created_at.isoformat(timespec="seconds"),
+             "removed": p.removed_at.isoformat(timespec="seconds") if p.removed_at else None}
+            for p in list_pages(session, include_removed=all_)
+        ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        removed = f"  removed {r['removed']}" if r["removed"] else ""
+        typer.echo(f"{r['page_id']}\t{r['name']}\t{r['unit']}\ttoken {r['token']} "
+                   f"({r['token_status']}){removed}")
+    if not rows:
+        typer.echo("no pages", err=True)
+
+
+@pages_cli.command("remove")
+def pages_remove(page_id: Annotated[str, typer.Option("--page-id")]) -> None:
+    """Stop managing a page; its archive is kept and its token forgotten."""
+    from app.pages.service import remove_page
+
+    with transaction() as (session, _):
+        remove_page(session, page_id)
+        typer.echo(f"page {page_id} removed (archive kept)")
+
+
+# -- users ----------------------------------------------------------------------------
+@users_cli.command("add")
+def users_add(
+    username: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(
+        help="moderator, registrar, information_officer or auditor")],
+    unit: Annotated[str | None, typer.Option(help="Unit (required for moderators).")] = None,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read a password for web login from standard input.")] = False,
+) -> None:
+    """Create a user."""
+    from app.accounts.service import create_user
+
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            fail("no password on standard input")
+    with transaction() as (session, _):
+        user = create_user(session, username=username, role=role, unit=unit, password=password)
+        typer.echo(f"user {user.username} ({user.role}) created")
+
+
+@users_cli.command("token")
+def users_token(username: Annotated[str, typer.Option()]) -> None:
+    """Issue a new API bearer token, printed once as the last line."""
+    from app.accounts.service import get_user, issue_token
+
+    with transaction() as (session, _):
+        token = issue_token(session, get_user(session, username))
+    typer.echo(f"new API token for {username} (shown once, store it now):")
+    typer.echo(token)
+
+
+@users_cli.command("revoke")
+def users_revoke(username: Annotated[str, typer.Option()]) -> None:
+    """Revoke every API token of a user."""
+    from app.accounts.service import get_user, revoke_tokens
+
+    with transaction() as (session, _):
+        n = revoke_tokens(session, get_user(session, username))
+    typer.echo(f"{n} token(s) revoked for {username}")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """List users and their roles."""
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+
+    with transaction() as (session, _):
+        for u in session.scalars(select(User).order_by(User.username)):
+            state = " (disabled)" if u.disabled_at else ""
+            typer.echo(f"{u.username}\t{u.role}\t{u.unit or '-'}{state}")
+
+
+def main() -> None:
+    cli()

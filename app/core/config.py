@@ -1,0 +1,81 @@
+"""Settings from the environment (prefix ``UPPSIKT_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development defaults let the service start from a fresh clone; production refuses them.
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+DEV_APP_SECRET = "dev-only-meta-app-secret"
+DEV_VERIFY_TOKEN = "dev-only-verify-token"
+_DEV_DEFAULTS = {DEV_SECRET_KEY, DEV_APP_SECRET, DEV_VERIFY_TOKEN}
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="UPPSIKT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Environment = Environment.development
+    database_url: str = "sqlite:///./var/uppsikt.db"
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    meta_app_secret: SecretStr = SecretStr(DEV_APP_SECRET)
+    meta_verify_token: SecretStr = SecretStr(DEV_VERIFY_TOKEN)
+    graph_base_url: str = "https://graph.facebook.com"
+    graph_api_version: str = "v24.0"
+    graph_timeout_seconds: float = Field(default=10.0, gt=0)
+    media_dir: Path = Path("./var/media")
+
+    webhook_max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    # NORMAL survives a killed process (WAL); FULL also survives power loss.
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+    # Webhook rows waiting for the same commit; more means fewer fsyncs under load.
+    intake_max_batch: int = Field(default=256, gt=0)
+
+    worker_enabled: bool = True
+    worker_poll_seconds: float = Field(default=0.5, gt=0)
+    worker_batch_size: int = Field(default=100, gt=0)
+    retry_base_seconds: float = Field(default=5.0, gt=0)
+    retry_max_seconds: float = Field(default=3600.0, gt=0)
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> Settings:
+        if self.env is Environment.production:
+            weak = [
+                name
+                for name in ("secret_key", "meta_app_secret", "meta_verify_token")
+                if getattr(self, name).get_secret_value().strip() in _DEV_DEFAULTS | {""}
+            ]
+            if weak:
+                names = ", ".join(f"UPPSIKT_{n.upper()}" for n in weak)
+                raise ValueError(f"production mode needs real values for: {names}")
+            if len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError("UPPSIKT_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def graph_url(self) -> str:
+        return f"{self.graph_base_url.rstrip('/')}/{self.graph_api_version}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,117 @@
+"""The one client for Meta's Graph API: explicit timeouts and classified errors.
+
+The page token travels in the Authorization header, never in a URL, so that no log line or
+error message can carry it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+import httpx
+
+from app.core.config import Settings
+
+
+class GraphErrorKind(StrEnum):
+    rate_limited = "rate_limited"  # back off, honour X-Business-Use-Case-Usage
+    transient = "transient"  # retry with backoff
+    token_invalid = "token_invalid"  # stop for this page, alert
+    permission = "permission"  # stop, alert
+    gone = "gone"  # the object no longer exists: treat as removed
+    invalid = "invalid"  # our request was wrong: do not retry blindly
+
+
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001})
+TRANSIENT_CODES = frozenset({1, 2, 341})
+GONE_CODES = frozenset({33})
+
+
+class GraphError(Exception):
+    def __init__(self, kind: GraphErrorKind, message: str, *, code: int | None = None,
+                 subcode: int | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.code = code
+        self.subcode = subcode
+        self.status = status
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in (GraphErrorKind.rate_limited, GraphErrorKind.transient)
+
+    def __str__(self) -> str:
+        detail = f" (code {self.code}" + (f"/{self.subcode}" if self.subcode else "") + ")"
+        return f"{self.kind}: {self.args[0]}{detail if self.code is not None else ''}"
+
+
+def classify(status: int, error: dict[str, Any]) -> GraphErrorKind:
+    code = error.get("code")
+    subcode = error.get("error_subcode")
+    if code in RATE_LIMIT_CODES:
+        return GraphErrorKind.rate_limited
+    if code == 190:
+        return GraphErrorKind.token_invalid
+    if code == 10 or (isinstance(code, int) and 200 <= code <= 299):
+        return GraphErrorKind.permission
+    if code in GONE_CODES or (code == 100 and subcode == 33):
+        return GraphErrorKind.gone
+    if code == 100 and status == 404:
+        return GraphErrorKind.gone
+    if code in TRANSIENT_CODES or status >= 500 or error.get("is_transient"):
+        return GraphErrorKind.transient
+    return GraphErrorKind.invalid
+
+
+class GraphClient:
+    def __init__(self, base_url: str, *, timeout: float = 10.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/") + "/",
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            transport=transport,
+            headers={"User-Agent": "Uppsikt"},
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> GraphClient:
+        return cls(settings.graph_url, timeout=settings.graph_timeout_seconds)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def get_object(self, object_id: str, *, fields: str, token: str) -> dict[str, Any]:
+        return self._request("GET", object_id, token=token, params={"fields": fields})
+
+    def _request(self, method: str, path: str, *, token: str,
+                 params: dict[str, str] | None = None) -> dict[str, Any]:
+        try:
+            response = self._http.request(
+                method, path.lstrip("/"), params=params,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        except httpx.TimeoutException as exc:
+            raise GraphError(GraphErrorKind.transient, f"timeout: {type(exc).__name__}") from exc
+        except httpx.TransportError as exc:
+            raise GraphError(GraphErrorKind.transient, f"network: {type(exc).__name__}") from exc
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if response.is_success and isinstance(data, dict):
+            return data
+        error = data.get("error") if isinstance(data, dict) else None
+        if not isinstance(error, dict):
+            kind = GraphErrorKind.transient if response.status_code >= 500 or response.is_success \
+                else GraphErrorKind.invalid
+            raise GraphError(kind, f"HTTP {response.status_code} without a Graph error",
+                             status=response.status_code)
+        raise GraphError(
+            classify(response.status_code, error),
+            str(error.get("message") or "Graph API error")[:500],
+            code=error.get("code") if isinstance(error.get("code"), int) else None,
+            subcode=error.get("error_subcode") if isinstance(error.get("error_subcode"), int)
+            else None,
+            status=response.status_code,
+        )

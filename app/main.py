@@ -1,0 +1,68 @@
+"""The FastAPI application: webhook intake, JSON API, health; worker and scheduler beside."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.content.endpoints import router as items_router
+from app.core.config import Settings, get_settings
+from app.core.db import Database
+from app.core.errors import install_error_handlers
+from app.core.health import router as health_router
+from app.core.logging import configure_logging, get_logger
+from app.core.migrate import head_revision
+from app.graph.client import GraphClient
+from app.jobs.scheduler import start_scheduler
+from app.processing.processor import Processor
+from app.processing.worker import Worker
+from app.webhooks.api import router as inbox_router
+from app.webhooks.endpoints import router as webhook_router
+from app.webhooks.intake import IntakeWriter
+
+log = get_logger("uppsikt")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        graph = GraphClient.from_settings(settings)
+        worker = Worker(Processor(db, settings, graph), poll_seconds=settings.worker_poll_seconds)
+        intake = IntakeWriter(db, max_batch=settings.intake_max_batch, on_commit=worker.wake)
+        app.state.db, app.state.intake, app.state.worker = db, intake, worker
+        app.state.migration_head = head_revision()
+        await intake.start()
+        scheduler = None
+        if settings.worker_enabled:
+            worker.start()
+            scheduler = start_scheduler(db)
+        log.info("app.started", database=db.engine.dialect.name, worker=settings.worker_enabled)
+        try:
+            yield
+        finally:
+            await intake.stop()
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            worker.stop()
+            graph.close()
+            db.dispose()
+
+    configure_logging(settings.log_level, json=settings.log_json)
+    app = FastAPI(
+        title="Uppsikt",
+        version="0.1.0",
+        summary="Moderation and preservation for a public authority's Facebook Pages",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(webhook_router)
+    app.include_router(items_router)
+    app.include_router(inbox_router)
+    return app

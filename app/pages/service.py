@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.core.crypto import decrypt_page_token, encrypt_page_token
+from app.core.db import utcnow
+from app.core.errors import AppError
+from app.pages.models import Page
+from app.webhooks.models import ChangeStatus, InboxChange
+
+
+def add_page(session: Session, *, secret_key: str, platform_id: str, name: str, unit: str,
+             token: str) -> tuple[Page, int]:
+    """Add (or bring back) a page; returns it and how many held changes were released."""
+    platform_id, name, unit, token = (v.strip() for v in (platform_id, name, unit, token))
+    if not platform_id.isdigit():
+        raise AppError(422, "page id must be the numeric Facebook Page id")
+    if not name or not unit or not token:
+        raise AppError(422, "name, unit and token must not be empty")
+    page = session.scalar(select(Page).where(Page.platform_id == platform_id))
+    if page is not None and page.removed_at is None:
+        raise AppError(409, f"page {platform_id} is already managed")
+    if page is None:
+        page = Page(platform_id=platform_id, name=name, unit=unit)
+        session.add(page)
+    page.name, page.unit, page.removed_at = name, unit, None
+    page.token_encrypted = encrypt_page_token(secret_key, token)
+    page.token_status, page.token_error = "ok", None
+    session.flush()
+    released = session.execute(
+        update(InboxChange)
+        .where(InboxChange.page_platform_id == platform_id,
+               InboxChange.status == ChangeStatus.held)
+        .values(status=ChangeStatus.pending, next_attempt_at=utcnow(), last_error=None)
+    ).rowcount
+    return page, released
+
+
+def remove_page(session: Session, platform_id: str) -> Page:
+    """Stop managing a page: forget its token, keep everything archived from it."""
+    page = session.scalar(select(Page).where(Page.platform_id == platform_id))
+    if page is None or page.removed_at is not None:
+        raise AppError(404, f"no managed page {platform_id}")
+    page.removed_at = utcnow()
+    page.token_encrypted = None
+    return page
+
+
+def list_pages(session: Session, *, include_removed: bool = False) -> list[Page]:
+    query = select(Page).order_by(Page.unit, Page.name)
+    if not include_removed:
+        query = query.where(Page.removed_at.is_(None))
+    return list(session.scalars(query))
+
+
+def page_token(page: Page, secret_key: str) -> str | None:
+    if page.token_encrypted is None:
+        return None
+    return decrypt_page_token(secret_key, page.token_encrypted)

@@ -1,0 +1,290 @@
+"""Turns committed webhook deliveries into the archive.
+
+Three steps, each in its own transaction so that a process killed at any point loses
+nothing (invariant 4): split deliveries into changes, apply due changes, then ask the
+Graph API for fields the payloads lacked. Work is claimed with ``FOR UPDATE SKIP LOCKED``
+on PostgreSQL and under SQLite's write lock (``BEGIN IMMEDIATE``), so any number of
+workers can run; a claim lasts as long as its transaction, and a crash releases it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.content.models import FetchStatus, Item, ItemVersion
+from app.content.normalise import (
+    AuthorRef,
+    ChangeError,
+    DeliveryError,
+    Ignored,
+    RawChange,
+    interpret,
+    split_delivery,
+)
+from app.content.service import apply_operation, content_hash, upsert_author
+from app.core.config import Settings
+from app.core.crypto import DecryptionError
+from app.core.db import Database, utcnow
+from app.core.logging import get_logger
+from app.core.retry import backoff
+from app.graph.client import GraphClient, GraphError, GraphErrorKind
+from app.pages.models import Page
+from app.pages.service import page_token
+from app.webhooks.models import ChangeStatus, DeliveryStatus, InboxChange, InboxEvent
+
+log = get_logger("uppsikt.processing")
+
+# How long a fetch claim keeps other workers off an item while the Graph call runs.
+FETCH_LEASE = timedelta(minutes=2)
+MAX_ERROR_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class FetchClaim:
+    item_id: int
+    page_id: int
+    target: str
+    fields: str
+    token: str
+
+
+class Processor:
+    def __init__(self, db: Database, settings: Settings, graph: GraphClient) -> None:
+        self.db = db
+        self.settings = settings
+        self.graph = graph
+        self.batch = settings.worker_batch_size
+
+    def run_once(self) -> int:
+        """One pass over every kind of work; returns how much was done."""
+        return self.split_deliveries() + self.apply_changes() + self.fetch_missing()
+
+    def run_until_idle(self, max_passes: int = 1000) -> int:
+        total = 0
+        for _ in range(max_passes):
+            done = self.run_once()
+            total += done
+            if done == 0:
+                return total
+        return total
+
+    def _backoff(self, attempts: int) -> datetime:
+        return backoff(utcnow(), attempts, base=self.settings.retry_base_seconds,
+                       cap=self.settings.retry_max_seconds)
+
+    # -- step 1 -------------------------------------------------------------------------
+    def split_deliveries(self) -> int:
+        with self.db.transaction(immediate=True) as session:
+            events = session.scalars(
+                select(InboxEvent).where(InboxEvent.status == DeliveryStatus.received)
+                .order_by(InboxEvent.id).limit(self.batch).with_for_update(skip_locked=True)
+            ).all()
+            for event in events:
+                try:
+                    changes = split_delivery(event.body)
+                except DeliveryError as exc:
+                    event.status, event.error = DeliveryStatus.failed, str(exc)[:MAX_ERROR_CHARS]
+                    log.warning("delivery.failed", inbox_event_id=event.id, error=event.error)
+                else:
+                    for position, change in enumerate(changes):
+                        _insert_change(session, event.id, position, change)
+                    event.status = DeliveryStatus.split
+                    log.info("delivery.split", inbox_event_id=event.id, changes=len(changes))
+                event.processed_at = utcnow()
+            return len(events)
+
+    # -- step 2 -------------------------------------------------------------------------
+    def apply_changes(self) -> int:
+        now = utcnow()
+        with self.db.transaction(immediate=True) as session:
+            changes = session.scalars(
+                select(InboxChange)
+                .where(InboxChange.status == ChangeStatus.pending,
+                       InboxChange.next_attempt_at <= now)
+                .order_by(InboxChange.id).limit(self.batch).with_for_update(skip_locked=True)
+            ).all()
+            pages: dict[str, Page | None] = {}
+            for change in changes:
+                pid = change.page_platform_id
+                if pid not in pages:
+                    pages[pid] = session.scalar(
+                        select(Page).where(Page.platform_id == pid, Page.removed_at.is_(None))
+                    )
+                self._apply_one(session, change, pages[pid])
+            return len(changes)
+
+    def _apply_one(self, session: Session, change: InboxChange, page: Page | None) -> None:
+        bound = log.bind(inbox_event_id=change.inbox_event_id, change_id=change.id)
+        if page is None:
+            change.status = ChangeStatus.held
+            change.last_error = f"page {change.page_platform_id} is not managed by Uppsikt"
+            bound.warning("change.held", page_platform_id=change.page_platform_id)
+            return
+        raw = RawChange(change.page_platform_id, change.field, change.entry_time,
+                        change.payload["value"], change.change_key)
+        try:
+            with session.begin_nested():
+                result = interpret(raw)
+                if isinstance(result, Ignored):
+                    change.status, change.last_error = ChangeStatus.ignored, result.reason
+                    bound.info("change.ignored", reason=result.reason)
+                else:
+                    received_at = session.scalar(
+                        select(InboxEvent.received_at)
+                        .where(InboxEvent.id == change.inbox_event_id)
+                    )
+                    item = apply_operation(session, page, result, change_id=change.id,
+                                           received_at=received_at or utcnow())
+                    change.item_id, change.status = item.id, ChangeStatus.done
+                    change.last_error = None
+                    bound.info("change.applied", item_id=item.id,
+                               platform_id=item.platform_id, verb=result.verb)
+                change.processed_at = utcnow()
+        except ChangeError as exc:
+            change.status, change.last_error = ChangeStatus.failed, str(exc)[:MAX_ERROR_CHARS]
+            change.attempts += 1
+            bound.warning("change.failed", error=change.last_error)
+        except Exception as exc:  # one bad change never blocks the others
+            change.attempts += 1
+            change.last_error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+            change.next_attempt_at = self._backoff(change.attempts)
+            bound.exception("change.retry", attempts=change.attempts)
+
+    # -- step 3 -------------------------------------------------------------------------
+    def fetch_missing(self) -> int:
+        claims = self._claim_fetches()
+        for claim in claims:
+            try:
+                data = self.graph.get_object(claim.target, fields=claim.fields, token=claim.token)
+            except GraphError as exc:
+                self._fetch_failed(claim, exc)
+            else:
+                self._fetch_done(claim, data)
+        return len(claims)
+
+    def _claim_fetches(self) -> list[FetchClaim]:
+        now = utcnow()
+        claims: list[FetchClaim] = []
+        with self.db.transaction(immediate=True) as session:
+            items = session.scalars(
+                select(Item)
+                .where(Item.fetch_status == FetchStatus.pending, Item.fetch_next_at <= now)
+                .order_by(Item.fetch_next_at).limit(self.batch)
+                .with_for_update(skip_locked=True, of=Item)
+            ).unique().all()
+            for item in items:
+                page = session.get(Page, item.page_id)
+                token = self._usable_token(page)
+                if token is None:
+                    item.fetch_next_at = now + timedelta(seconds=self.settings.retry_max_seconds)
+                    item.fetch_error = "page has no usable access token"
+                    continue
+                if item.kind == "message":
+                    if item.author is None:
+                        item.fetch_status = FetchStatus.done
+                        continue
+                    target, fields = item.author.platform_id, "name"
+                else:
+                    target, fields = item.platform_id, "from{id,name},message,created_time"
+                item.fetch_next_at = now + FETCH_LEASE
+                claims.append(FetchClaim(item.id, item.page_id, target, fields, token))
+        return claims
+
+    def _usable_token(self, page: Page | None) -> str | None:
+        if page is None or page.removed_at is not None or page.token_status != "ok":
+            return None
+        try:
+            return page_token(page, self.settings.secret_key.get_secret_value())
+        except DecryptionError:
+            return None
+
+    def _fetch_done(self, claim: FetchClaim, data: dict[str, Any]) -> None:
+        with self.db.transaction() as session:
+            item = session.get(Item, claim.item_id)
+            if item is None or item.fetch_status != FetchStatus.pending:
+                return
+            if item.kind == "message":
+                name = data.get("name")
+                if isinstance(name, str) and item.author is not None:
+                    item.author.name = name
+            else:
+                _fill_from_graph(session, item, data)
+            item.fetch_status, item.fetch_error = FetchStatus.done, None
+            item.fetch_attempts += 1
+            log.info("item.fetched", item_id=item.id, platform_id=item.platform_id)
+
+    def _fetch_failed(self, claim: FetchClaim, exc: GraphError) -> None:
+        with self.db.transaction() as session:
+            item = session.get(Item, claim.item_id)
+            if item is None:
+                return
+            item.fetch_attempts += 1
+            item.fetch_error = str(exc)[:MAX_ERROR_CHARS]
+            bound = log.bind(item_id=item.id, platform_id=item.platform_id, kind=exc.kind)
+            if exc.kind is GraphErrorKind.gone:
+                item.fetch_status = FetchStatus.gone
+                bound.info("item.fetch_gone")
+                return
+            if exc.kind is GraphErrorKind.token_invalid:
+                page = session.get(Page, claim.page_id)
+                if page is not None:
+                    page.token_status, page.token_error = "invalid", str(exc)[:MAX_ERROR_CHARS]
+                bound.error("page.token_invalid", page_id=claim.page_id)
+            if exc.kind in (GraphErrorKind.token_invalid, GraphErrorKind.permission):
+                item.fetch_next_at = utcnow() + timedelta(seconds=self.settings.retry_max_seconds)
+                bound.error("item.fetch_blocked", error=item.fetch_error)
+                return
+            item.fetch_next_at = self._backoff(item.fetch_attempts)
+            bound.warning("item.fetch_retry", attempts=item.fetch_attempts, error=item.fetch_error)
+
+
+def _fill_from_graph(session: Session, item: Item, data: dict[str, Any]) -> None:
+    """Fill in what the webhook lacked. Facts already recorded are never replaced."""
+    sender = data.get("from")
+    if isinstance(sender, dict) and sender.get("id") is not None:
+        author = upsert_author(
+            session,
+            AuthorRef(str(sender["id"]), sender.get("name") if isinstance(sender.get("name"), str)
+                      else None),
+            utcnow(),
+        )
+        if item.author_id is None:
+            item.author_id = author.id
+    elif item.author_id is None:
+        item.fetch_error = "the Graph API did not give the sender"
+    message = data.get("message")
+    if not isinstance(message, str):
+        return
+    versions = list(session.scalars(
+        select(ItemVersion).where(ItemVersion.item_id == item.id)
+        .order_by(ItemVersion.observed_at.desc(), ItemVersion.seq.desc())
+    ))
+    unknown = next((v for v in versions if v.text is None and not v.media), None)
+    if unknown is not None:
+        unknown.text = message
+        unknown.content_sha256 = content_hash(message, [])
+        unknown.source = "graph"
+    elif not versions:
+        session.add(ItemVersion(item_id=item.id, seq=1, text=message, media=[],
+                                content_sha256=content_hash(message, []), observed_at=utcnow(),
+                                verb="fetched", source="graph"))
+
+
+def _insert_change(session: Session, event_id: int, position: int, change: RawChange) -> None:
+    values = dict(
+        inbox_event_id=event_id, position=position, change_key=change.key, field=change.field,
+        page_platform_id=change.page_platform_id, entry_time=change.entry_time,
+        payload=change.as_payload(), status=ChangeStatus.pending, attempts=0,
+        next_attempt_at=utcnow(),
+    )
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(InboxChange).values(**values).on_conflict_do_nothing(
+        index_elements=["change_key"]
+    )
+    session.execute(stmt)
