@@ -31,11 +31,14 @@ little CPU per request as Python allows.
 * closed: each connection sends its next request as soon as the previous answer arrives.
   Throughput is the number of answers completed inside the window divided by its length;
   latency is send-to-answer of those answers.
-* open: request *i* is due at ``t0 + i/rate`` whatever the server does. A due request goes
-  to an idle connection or waits in a backlog; its latency is measured from the time it was
-  due, so queueing caused by a slow server is counted (no coordinated omission). Requests
-  still in the backlog when the window ends are not sent; their latency is counted as at
-  least their age at the end of the window ("censored", reported separately).
+* open: request *i* is due at ``t0 + i/rate`` whatever the server does. A scheduler wakes
+  every millisecond or so (event loop timer resolution) and dispatches the requests that
+  have come due: each goes to an idle connection at once (latency counted from that send),
+  or, when every connection is waiting for the server, into a backlog, and then its latency
+  is counted from the time it was due, so queueing caused by a slow server is included (no
+  coordinated omission) while the scheduler's own millisecond tick is not. Requests still
+  in the backlog when the window ends are not sent; their latency is counted as their age at
+  the end of the window, a lower bound ("censored", reported separately).
 """
 
 from __future__ import annotations
@@ -291,16 +294,16 @@ class Generator:
                 return
             due = t0 + i * interval
             while due <= t and due < self.t_end:
-                if self.idle:
-                    self.idle.pop().send(self.source.next(), due)
-                else:
+                if self.idle:  # sent now: the server has not delayed it
+                    self.idle.pop().send(self.source.next(), now())
+                else:  # waits for a connection: counted from when it was due
                     self.backlog.append(due)
                 i += 1
                 due = t0 + i * interval
             if len(self.backlog) > self.max_backlog:
                 self.max_backlog = len(self.backlog)
-            # Sleep until the next one is due, but wake at most every ~0.5 ms.
-            await asyncio.sleep(max(0.0005, due - now()))
+            # Event loop timers have 1 ms resolution; shorter sleeps would spin the CPU.
+            await asyncio.sleep(max(0.001, due - now()))
 
 
 def percentile(sorted_values: list[float], q: float) -> float:

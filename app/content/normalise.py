@@ -278,7 +278,8 @@ def _interpret_feed(change: RawChange) -> Operation | Ignored:
         kind=kind,
         platform_type=item,
         verb=verb,
-        occurred_at=change.entry_time or created,
+        # An add happened when the item was created, whichever batch brings it.
+        occurred_at=(created if verb == "add" and created else change.entry_time or created),
         carries_content=carries_content,
         text=text,
         media=media,

@@ -110,12 +110,17 @@ def _add_version(
         if session.scalar(versions.limit(1)) is not None:
             return
     else:
+        same = versions.where(ItemVersion.content_sha256 == digest)
+        if op.verb == "add" and session.scalar(same.where(ItemVersion.verb == "add")):
+            return  # an item is added once; the same add again is a redelivery
+        if session.scalar(same.where(ItemVersion.observed_at == occurred)):
+            return
         earlier = session.scalar(
             versions.where(ItemVersion.observed_at <= occurred)
             .order_by(ItemVersion.observed_at.desc(), ItemVersion.seq.desc()).limit(1)
         )
         if earlier is not None and earlier.content_sha256 == digest:
-            return  # the same content again: a redelivery in another batch
+            return  # says what the version before it said: nothing changed
         if earlier is None:
             later = session.scalar(
                 versions.where(ItemVersion.observed_at > occurred)
@@ -136,14 +141,15 @@ def _add_state_event(
     session: Session, item: Item, op: Operation, occurred: datetime, change_id: int | None
 ) -> None:
     verb = op.state_verb or op.verb
-    exists = session.scalar(
-        select(ItemStateEvent.id).where(
-            ItemStateEvent.item_id == item.id, ItemStateEvent.verb == verb,
-            ItemStateEvent.occurred_at == occurred,
-        )
-    )
-    if exists is not None:
+    events = select(ItemStateEvent).where(ItemStateEvent.item_id == item.id)
+    if session.scalar(events.where(ItemStateEvent.verb == verb,
+                                   ItemStateEvent.occurred_at == occurred)):
         return
+    before = session.scalar(events.where(ItemStateEvent.occurred_at <= occurred)
+                            .order_by(ItemStateEvent.occurred_at.desc(),
+                                      ItemStateEvent.id.desc()).limit(1))
+    if before is not None and before.verb == verb:
+        return  # hide after hide says nothing new: the same change in another batch
     state = STATE_VERBS.get(verb)
     # Meta names no actor for these verbs beyond the change's sender; keep what it gave.
     actor = op.author.platform_id if op.author else None
