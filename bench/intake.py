@@ -251,6 +251,8 @@ def describe(result: dict[str, Any]) -> str:
                                      if rows == result["ok_all"] else
                                      f"  ROWS MISMATCH +{rows} != {result['ok_all']} x200")
     rate = "" if result["rate_offered"] is None else f"offered {result['rate_offered']:.0f}/s "
+    if result["max_backlog"]:
+        check += f"  backlog max {result['max_backlog']}, censored {result['censored']}"
     srv = result.get("server_cpu_pct")
     return (f"{rate}{result['rps']:8.0f} req/s  p50 {fmt_ms(result['p50_ms'])} "
             f"p99 {fmt_ms(result['p99_ms'])} ms  non-200 {errors(result)}"
