@@ -24,7 +24,10 @@ pages_cli = typer.Typer(help="The Facebook Pages Uppsikt manages.", no_args_is_h
 users_cli = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(pages_cli, name="pages")
+inbox_cli = typer.Typer(help="Webhook deliveries and changes that need attention.",
+                        no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
+cli.add_typer(inbox_cli, name="inbox")
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -239,6 +242,59 @@ def users_list() -> None:
         for u in session.scalars(select(User).order_by(User.username)):
             state = " (disabled)" if u.disabled_at else ""
             typer.echo(f"{u.username}\t{u.role}\t{u.unit or '-'}{state}")
+
+
+# -- inbox ----------------------------------------------------------------------------
+@inbox_cli.command("list")
+def inbox_list() -> None:
+    """Show failed deliveries, and changes that are failed, held or being retried."""
+    from sqlalchemy import or_, select
+
+    from app.webhooks.models import ChangeStatus, DeliveryStatus, InboxChange, InboxEvent
+
+    with transaction() as (session, _):
+        events = session.scalars(select(InboxEvent).where(
+            InboxEvent.status == DeliveryStatus.failed).order_by(InboxEvent.id)).all()
+        changes = session.scalars(select(InboxChange).where(or_(
+            InboxChange.status.in_([ChangeStatus.failed, ChangeStatus.held]),
+            (InboxChange.status == ChangeStatus.pending) & (InboxChange.attempts > 0),
+        )).order_by(InboxChange.id)).all()
+        for e in events:
+            typer.echo(f"delivery {e.id}\tfailed\t{e.received_at:%Y-%m-%d %H:%M}\t{e.error}")
+        for c in changes:
+            status = "retrying" if c.status == ChangeStatus.pending else c.status
+            typer.echo(f"change {c.id}\t{status}\tpage {c.page_platform_id}\t"
+                       f"attempts {c.attempts}\t{c.last_error}")
+    if not events and not changes:
+        typer.echo("nothing needs attention")
+
+
+@inbox_cli.command("retry")
+def inbox_retry(
+    delivery: Annotated[list[int] | None, typer.Option(help="Delivery id (repeatable).")] = None,
+    change: Annotated[list[int] | None, typer.Option(help="Change id (repeatable).")] = None,
+) -> None:
+    """Queue failed deliveries or failed/retrying changes again, now."""
+    from sqlalchemy import update
+
+    from app.core.db import utcnow
+    from app.webhooks.models import ChangeStatus, DeliveryStatus, InboxChange, InboxEvent
+
+    if not delivery and not change:
+        fail("name at least one --delivery or --change")
+    with transaction() as (session, _):
+        n = 0
+        if delivery:
+            n += session.execute(
+                update(InboxEvent).where(InboxEvent.id.in_(delivery),
+                                         InboxEvent.status == DeliveryStatus.failed)
+                .values(status=DeliveryStatus.received, error=None)).rowcount
+        if change:
+            n += session.execute(
+                update(InboxChange).where(InboxChange.id.in_(change), InboxChange.status.in_(
+                    [ChangeStatus.failed, ChangeStatus.pending]))
+                .values(status=ChangeStatus.pending, next_attempt_at=utcnow())).rowcount
+    typer.echo(f"{n} queued again")
 
 
 def main() -> None:

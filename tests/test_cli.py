@@ -109,3 +109,21 @@ def test_db_upgrade_and_current(run, fresh_database_url):
                          timeout=60)
     current, head = cur.stdout.split()[1], cur.stdout.split()[3]
     assert current == head != "None"
+
+
+def test_inbox_list_and_retry(run, client, db, processor):
+    from app.webhooks.models import InboxEvent
+    from tests.conftest import post_signed
+
+    assert "nothing needs attention" in run("inbox", "list").stdout
+    assert post_signed(client, b'{"object":"page"}').status_code == 200
+    processor.run_until_idle()
+    with db.transaction() as session:
+        event_id = session.scalar(select(InboxEvent.id))
+    listed = run("inbox", "list").stdout
+    assert f"delivery {event_id}\tfailed" in listed and "'entry'" in listed
+    assert "1 queued again" in run("inbox", "retry", "--delivery", str(event_id)).stdout
+    with db.transaction() as session:
+        assert session.get(InboxEvent, event_id).status == "received"
+    r = run("inbox", "retry", ok=False)
+    assert r.returncode == 2 and "--delivery" in r.stderr

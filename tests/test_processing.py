@@ -281,7 +281,44 @@ def test_ignored_changes_are_kept_with_a_reason(client, db, processor):
 
 def test_hostile_text_is_stored_verbatim(client, db, processor):
     add_test_page(db)
-    evil = "<script>alert('x')</script> \u202e\x00 ' OR 1=1 --"
+    evil = "<script>alert('x')</script> \u202e\u2028 ' OR 1=1 --"
     deliver(client, processor, delivery(comment("100_30", message=evil)))
     item = get_item(client, db, "100_30")
     assert item["versions"][0]["message"] == evil
+
+
+def test_unstorable_characters_are_replaced_not_fatal(client, db, processor):
+    """NUL and lone surrogates are valid JSON escapes but not storable text."""
+    add_test_page(db)
+    body = delivery(comment("100_31", message="a\x00b")).replace(b"a\\u0000b", b"a\\u0000b\\udc80")
+    assert b"\\udc80" in body
+    deliver(client, processor, body, delivery(comment("100_32")))
+    assert get_item(client, db, "100_31")["versions"][0]["message"] == "a\ufffdb\ufffd"
+    assert get_item(client, db, "100_32")["versions"][0]["message"] == "Hej"
+    with db.transaction() as session:
+        stored = session.scalar(select(InboxEvent.body).order_by(InboxEvent.id).limit(1))
+    assert stored == body  # the raw evidence keeps what was sent
+
+
+def test_a_delivery_that_cannot_be_split_does_not_block_the_queue(client, db, processor,
+                                                                   monkeypatch):
+    import app.processing.processor as proc
+
+    add_test_page(db)
+    real = proc._insert_change
+
+    def broken(session, event_id, position, change):
+        if change.value.get("comment_id") == "100_33":
+            raise RuntimeError("cannot store")
+        return real(session, event_id, position, change)
+
+    monkeypatch.setattr(proc, "_insert_change", broken)
+    deliver(client, processor, delivery(comment("100_34"), comment("100_33")),
+            delivery(comment("100_35")))
+    with db.transaction() as session:
+        events = session.scalars(select(InboxEvent).order_by(InboxEvent.id)).all()
+        assert [e.status for e in events] == ["failed", "split"]
+        assert "cannot store" in events[0].error
+        # nothing half-written from the failed delivery
+        assert session.scalar(select(func.count()).select_from(InboxChange)) == 1
+    assert get_item(client, db, "100_35")["versions"][0]["message"] == "Hej"

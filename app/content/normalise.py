@@ -8,6 +8,7 @@ seconds and Messenger times in milliseconds, and ``remove`` carries no text.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -126,6 +127,21 @@ def timestamp(value: Any) -> datetime | None:
         raise ChangeError(f"time out of range: {value!r}") from exc
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(value: Any) -> Any:
+    """NUL and lone surrogates (valid JSON escapes) cannot be stored as text in PostgreSQL
+    or encoded as UTF-8; they become U+FFFD. The raw body in the inbox keeps them."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
+
+
 def _change_key(page: str, field_name: str, entry_time: Any, value: Any) -> str:
     canonical = json.dumps(
         {"page": page, "field": field_name, "time": entry_time, "value": value},
@@ -142,6 +158,7 @@ def split_delivery(body: bytes) -> list[RawChange]:
         raise DeliveryError(f"body is not JSON: {exc}") from exc
     if not isinstance(doc, dict):
         raise DeliveryError("body is not a JSON object")
+    doc = _storable(doc)
     if doc.get("object") != "page":
         raise DeliveryError(f"unsupported object {doc.get('object')!r}; expected 'page'")
     entries = doc.get("entry")

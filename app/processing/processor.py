@@ -92,12 +92,23 @@ class Processor:
                     event.status, event.error = DeliveryStatus.failed, str(exc)[:MAX_ERROR_CHARS]
                     log.warning("delivery.failed", inbox_event_id=event.id, error=event.error)
                 else:
-                    for position, change in enumerate(changes):
-                        _insert_change(session, event.id, position, change)
-                    event.status = DeliveryStatus.split
-                    log.info("delivery.split", inbox_event_id=event.id, changes=len(changes))
+                    self._store_changes(session, event, changes)
                 event.processed_at = utcnow()
             return len(events)
+
+    def _store_changes(self, session: Session, event: InboxEvent,
+                       changes: list[RawChange]) -> None:
+        try:
+            with session.begin_nested():
+                for position, change in enumerate(changes):
+                    _insert_change(session, event.id, position, change)
+        except Exception as exc:  # one delivery must not stop the queue behind it
+            event.status = DeliveryStatus.failed
+            event.error = f"could not be split: {type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+            log.exception("delivery.failed", inbox_event_id=event.id)
+            return
+        event.status = DeliveryStatus.split
+        log.info("delivery.split", inbox_event_id=event.id, changes=len(changes))
 
     # -- step 2 -------------------------------------------------------------------------
     def apply_changes(self) -> int:
