@@ -37,7 +37,7 @@ class Author(Base):
     __tablename__ = "author"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform_id: Mapped[str] = mapped_column(String(64), unique=True)
+    platform_id: Mapped[str] = mapped_column(String(128), unique=True)
     name: Mapped[str | None] = mapped_column(String(300))
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -111,7 +111,7 @@ class ItemStateEvent(Base):
     verb: Mapped[str] = mapped_column(String(32))
     state: Mapped[str | None] = mapped_column(String(16))
     occurred_at: Mapped[datetime]
-    actor_platform_id: Mapped[str | None] = mapped_column(String(64))
+    actor_platform_id: Mapped[str | None] = mapped_column(String(128))
     source: Mapped[str] = mapped_column(String(16), default="facebook")
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     change_id: Mapped[int | None] = mapped_column(ForeignKey("inbox_change.id"))

@@ -36,6 +36,9 @@ MESSAGING_NOISE = frozenset(
      "policy_enforcement", "pass_thread_control", "take_thread_control", "request_thread_control",
      "app_roles", "game_play", "handover"}
 )
+MAX_ID_CHARS = 128
+MAX_NAME_CHARS = 300
+MAX_VERB_CHARS = 32
 # Any Unix time above this is in milliseconds (it would be year 5138 in seconds).
 _MS_THRESHOLD = 100_000_000_000
 
@@ -102,8 +105,10 @@ def platform_id(value: Any) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, str) and value.strip():
+        if len(value.strip()) > MAX_ID_CHARS:
+            raise ChangeError(f"id longer than {MAX_ID_CHARS} characters")
         return value.strip()
-    raise ChangeError(f"not an id: {value!r}")
+    raise ChangeError(f"not an id: {value!r}"[:200])
 
 
 def timestamp(value: Any) -> datetime | None:
@@ -217,12 +222,19 @@ def interpret(change: RawChange) -> Operation | Ignored:
 def _author(value: dict[str, Any]) -> AuthorRef | None:
     sender = value.get("from")
     if isinstance(sender, dict) and sender.get("id") is not None:
-        name = sender.get("name")
-        return AuthorRef(platform_id(sender["id"]) or "", name if isinstance(name, str) else None)
+        return AuthorRef(platform_id(sender["id"]) or "", _name(sender.get("name")))
     if value.get("sender_id") is not None:
-        name = value.get("sender_name")
-        return AuthorRef(platform_id(value["sender_id"]) or "", name if isinstance(name, str) else None)
+        return AuthorRef(platform_id(value["sender_id"]) or "", _name(value.get("sender_name")))
     return None
+
+
+def _object(value: dict[str, Any], key: str) -> dict[str, Any]:
+    found = value.get(key)
+    return found if isinstance(found, dict) else {}
+
+
+def _name(value: Any) -> str | None:
+    return value[:MAX_NAME_CHARS] if isinstance(value, str) else None
 
 
 def _text(value: dict[str, Any], key: str) -> str | None:
@@ -238,7 +250,8 @@ def _feed_media(value: dict[str, Any], item: str) -> tuple[dict[str, str], ...]:
     media: list[dict[str, str]] = []
     if isinstance(value.get("photo"), str):
         media.append({"type": "photo", "url": value["photo"]})
-    for url in value.get("photos") or []:
+    photos = value.get("photos")
+    for url in photos if isinstance(photos, list) else []:
         if isinstance(url, str):
             media.append({"type": "photo", "url": url})
     if isinstance(value.get("video"), str):
@@ -254,6 +267,8 @@ def _interpret_feed(change: RawChange) -> Operation | Ignored:
     item, verb = v.get("item"), v.get("verb")
     if not isinstance(item, str) or not isinstance(verb, str):
         raise ChangeError("feed change without 'item' and 'verb'")
+    if len(verb) > MAX_VERB_CHARS:
+        raise ChangeError(f"verb longer than {MAX_VERB_CHARS} characters")
     if item in ("reaction", "like"):
         return Ignored(f"{item} {verb}: reactions are counted by Facebook, not archived")
 
@@ -313,7 +328,8 @@ def _interpret_feed(change: RawChange) -> Operation | Ignored:
 
 def _messaging_media(message: dict[str, Any]) -> tuple[dict[str, str], ...]:
     media: list[dict[str, str]] = []
-    for att in message.get("attachments") or []:
+    attachments = message.get("attachments")
+    for att in attachments if isinstance(attachments, list) else []:
         if not isinstance(att, dict):
             continue
         payload = att.get("payload")
@@ -329,8 +345,8 @@ def _messaging_media(message: dict[str, Any]) -> tuple[dict[str, str], ...]:
 
 def _interpret_messaging(change: RawChange) -> Operation | Ignored:
     e = change.value
-    sender = platform_id((e.get("sender") or {}).get("id"))
-    recipient = platform_id((e.get("recipient") or {}).get("id"))
+    sender = platform_id(_object(e, "sender").get("id"))
+    recipient = platform_id(_object(e, "recipient").get("id"))
     at = timestamp(e.get("timestamp")) or change.entry_time
     page = change.page_platform_id
 

@@ -14,7 +14,7 @@ class Page(Base):
     __tablename__ = "page"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform_id: Mapped[str] = mapped_column(String(64), unique=True)
+    platform_id: Mapped[str] = mapped_column(String(128), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str] = mapped_column(String(200), index=True)
     # Page access token, Fernet-encrypted with a key derived from UPPSIKT_SECRET_KEY.

@@ -55,7 +55,7 @@ class InboxChange(Base):
     # SHA-256 of the canonical change: the same change in any later delivery is a duplicate.
     change_key: Mapped[str] = mapped_column(String(64), unique=True)
     field: Mapped[str] = mapped_column(String(32))
-    page_platform_id: Mapped[str] = mapped_column(String(64), index=True)
+    page_platform_id: Mapped[str] = mapped_column(String(128), index=True)
     entry_time: Mapped[datetime | None]
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16), default=ChangeStatus.pending)

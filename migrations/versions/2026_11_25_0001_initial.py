@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 14:55:12.145083
+Create Date: 2026-11-25 15:12:11.413172
 """
 from collections.abc import Sequence
 
@@ -18,10 +18,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('author',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('platform_id', sa.String(length=64), nullable=False),
+    sa.Column('platform_id', sa.String(length=128), nullable=False),
     sa.Column('name', sa.String(length=300), nullable=True),
     sa.Column('first_seen_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_seen_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
@@ -45,7 +45,7 @@ def upgrade() -> None:
 
     op.create_table('page',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('platform_id', sa.String(length=64), nullable=False),
+    sa.Column('platform_id', sa.String(length=128), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('unit', sa.String(length=200), nullable=False),
     sa.Column('token_encrypted', sa.LargeBinary(), nullable=True),
@@ -122,7 +122,7 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('change_key', sa.String(length=64), nullable=False),
     sa.Column('field', sa.String(length=32), nullable=False),
-    sa.Column('page_platform_id', sa.String(length=64), nullable=False),
+    sa.Column('page_platform_id', sa.String(length=128), nullable=False),
     sa.Column('entry_time', app.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
@@ -148,7 +148,7 @@ def upgrade() -> None:
     sa.Column('verb', sa.String(length=32), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=True),
     sa.Column('occurred_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('actor_platform_id', sa.String(length=64), nullable=True),
+    sa.Column('actor_platform_id', sa.String(length=128), nullable=True),
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('recorded_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('change_id', sa.Integer(), nullable=True),
@@ -177,11 +177,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_item_version')),
     sa.UniqueConstraint('item_id', 'seq', name=op.f('uq_item_version_item_id_seq'))
     )
-    
+
 
 
 def downgrade() -> None:
-    
+
     op.drop_table('item_version')
     with op.batch_alter_table('item_state_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_item_state_event_item_id'))
@@ -217,4 +217,4 @@ def downgrade() -> None:
 
     op.drop_table('inbox_event')
     op.drop_table('author')
-    
+
