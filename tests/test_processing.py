@@ -322,3 +322,17 @@ def test_a_delivery_that_cannot_be_split_does_not_block_the_queue(client, db, pr
         # nothing half-written from the failed delivery
         assert session.scalar(select(func.count()).select_from(InboxChange)) == 1
     assert get_item(client, db, "100_35")["versions"][0]["message"] == "Hej"
+
+
+def test_a_change_cannot_touch_another_pages_item(client, db, processor):
+    add_test_page(db)
+    add_test_page(db, "777000", name="Annan sida")
+    deliver(client, processor, delivery(comment("100_36", message="Min")),
+            delivery(comment("100_36", "edited", "Kapad"), page="777000", time=1700000500))
+    with db.transaction() as session:
+        statuses = [c.status for c in session.scalars(select(InboxChange)
+                                                      .order_by(InboxChange.id))]
+        errors = [c.last_error for c in session.scalars(select(InboxChange)
+                                                        .order_by(InboxChange.id))]
+    assert statuses == ["done", "failed"] and "another page" in errors[1]
+    assert [v["message"] for v in get_item(client, db, "100_36")["versions"]] == ["Min"]

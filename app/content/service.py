@@ -19,7 +19,13 @@ from app.content.models import (
     ItemVersion,
     Visibility,
 )
-from app.content.normalise import CONTENT_VERBS, STATE_VERBS, AuthorRef, Operation
+from app.content.normalise import (
+    CONTENT_VERBS,
+    STATE_VERBS,
+    AuthorRef,
+    ChangeError,
+    Operation,
+)
 from app.core.crypto import sha256_hex
 from app.core.db import utcnow
 from app.pages.models import Page
@@ -59,6 +65,8 @@ def apply_operation(
             select(Item).where(Item.object_platform_id == op.object_platform_id,
                                Item.page_id == page.id)
         )
+    if item is not None and item.page_id != page.id:
+        raise ChangeError(f"{op.platform_id} is archived under another page")
     author = upsert_author(session, op.author, occurred) if op.author else None
     if op.author_is_page and author is not None and author.name is None:
         author.name = page.name
