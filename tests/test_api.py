@@ -88,7 +88,9 @@ def test_openapi_documents_the_item_endpoint(client):
     for name in ("platform_id", "kind", "page_id", "parent_id", "author", "versions", "state",
                  "state_history"):
         assert name in props
-    assert "/webhooks/meta" in spec["paths"]
+    webhook = spec["paths"]["/webhooks/meta"]
+    assert set(webhook) == {"get", "post"}
+    assert set(webhook["post"]["responses"]) == {"200", "401", "403", "413", "503"}
 
 
 def test_health(client):

@@ -142,3 +142,27 @@ from app.graph.client import GraphErrorKind, classify  # noqa: E402
 ])
 def test_graph_error_classification(status, error, kind):
     assert classify(status, error) is kind
+
+
+def test_object_ids_cannot_leave_their_path():
+    import httpx
+
+    from app.graph.client import GraphClient, GraphError
+
+    seen = []
+
+    def record(request):
+        seen.append(request.url.raw_path)
+        return httpx.Response(200, json={"id": "x"})
+
+    client = GraphClient("http://graph.test/v24.0", transport=httpx.MockTransport(record))
+    try:
+        client.get_object("../me/accounts?x=", fields="name", token=PAGE_TOKEN)
+        assert seen == [b"/v24.0/..%2Fme%2Faccounts%3Fx%3D?fields=name"]
+        client.get_object("\x1b[31m", fields="name", token=PAGE_TOKEN)
+        assert seen[-1] == b"/v24.0/%1B%5B31m?fields=name"
+        with pytest.raises(GraphError) as bad:  # httpx refuses it: an error we classify
+            client.get_object("x" * 70000, fields="name", token=PAGE_TOKEN)
+        assert bad.value.kind is GraphErrorKind.invalid
+    finally:
+        client.close()

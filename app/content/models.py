@@ -31,6 +31,7 @@ class FetchStatus(StrEnum):
     pending = "pending"  # a field is missing; the Graph API will be asked (again)
     done = "done"
     gone = "gone"  # Meta no longer has the object; kept with what was known
+    failed = "failed"  # the Graph API refused the request itself; kept, not retried
 
 
 class Author(Base):

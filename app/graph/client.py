@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -84,16 +85,19 @@ class GraphClient:
     def get_object(self, object_id: str, *, fields: str, token: str) -> dict[str, Any]:
         return self._request("GET", object_id, token=token, params={"fields": fields})
 
-    def _request(self, method: str, path: str, *, token: str,
+    def _request(self, method: str, object_id: str, *, token: str,
                  params: dict[str, str] | None = None) -> dict[str, Any]:
+        # Ids come from webhook payloads: quoted whole, so that no id can reach another path.
+        path = quote(object_id, safe="")
         try:
             response = self._http.request(
-                method, path.lstrip("/"), params=params,
-                headers={"Authorization": f"Bearer {token}"},
+                method, path, params=params, headers={"Authorization": f"Bearer {token}"},
             )
+        except httpx.InvalidURL as exc:
+            raise GraphError(GraphErrorKind.invalid, f"unusable object id: {exc}") from exc
         except httpx.TimeoutException as exc:
             raise GraphError(GraphErrorKind.transient, f"timeout: {type(exc).__name__}") from exc
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, httpx.HTTPError) as exc:
             raise GraphError(GraphErrorKind.transient, f"network: {type(exc).__name__}") from exc
         try:
             data = response.json()

@@ -175,8 +175,13 @@ class Processor:
                 data = self.graph.get_object(claim.target, fields=claim.fields, token=claim.token)
             except GraphError as exc:
                 self._fetch_failed(claim, exc)
-            else:
+                continue
+            try:
                 self._fetch_done(claim, data)
+            except Exception as exc:  # one item's answer never blocks the others
+                log.exception("item.fetch_store_failed", item_id=claim.item_id)
+                self._fetch_failed(claim, GraphError(GraphErrorKind.transient,
+                                                     f"storing the answer failed: {exc}"))
         return len(claims)
 
     def _claim_fetches(self) -> list[FetchClaim]:
@@ -241,6 +246,10 @@ class Processor:
             if exc.kind is GraphErrorKind.gone:
                 item.fetch_status = FetchStatus.gone
                 bound.info("item.fetch_gone")
+                return
+            if exc.kind is GraphErrorKind.invalid:
+                item.fetch_status = FetchStatus.failed
+                bound.warning("item.fetch_refused", error=item.fetch_error)
                 return
             if exc.kind is GraphErrorKind.token_invalid:
                 page = session.get(Page, claim.page_id)

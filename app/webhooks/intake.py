@@ -38,7 +38,10 @@ class IntakeWriter:
         self._queue: asyncio.Queue[_Pending] | None = None
         self._task: asyncio.Task[None] | None = None
         insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-        self._insert = insert(InboxEvent).on_conflict_do_nothing(index_elements=["body_sha256"])
+        # Core, not the ORM: an executemany of plain rows is what the hot path can afford.
+        self._insert = insert(InboxEvent.__table__).on_conflict_do_nothing(
+            index_elements=["body_sha256"]
+        )
 
     async def start(self) -> None:
         self._queue = asyncio.Queue()
@@ -84,5 +87,5 @@ class IntakeWriter:
                 self._on_commit()
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
-        with self._db.transaction() as session:
-            session.execute(self._insert, rows)
+        with self._db.engine.begin() as conn:
+            conn.execute(self._insert, rows)
