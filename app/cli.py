@@ -177,6 +177,21 @@ def pages_list(
         typer.echo("no pages", err=True)
 
 
+@pages_cli.command("token")
+def pages_token(
+    page_id: Annotated[str, typer.Option("--page-id")],
+    token: Annotated[str, typer.Option(help="The new page access token.",
+                                       envvar="UPPSIKT_PAGE_TOKEN")],
+) -> None:
+    """Replace a page's access token (e.g. after Meta invalidated it)."""
+    from app.pages.service import set_page_token
+
+    with transaction() as (session, s):
+        set_page_token(session, secret_key=s.secret_key.get_secret_value(),
+                       platform_id=page_id, token=token)
+        typer.echo(f"token of page {page_id} replaced")
+
+
 @pages_cli.command("remove")
 def pages_remove(page_id: Annotated[str, typer.Option("--page-id")]) -> None:
     """Stop managing a page; its archive is kept and its token forgotten."""

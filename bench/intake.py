@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/intake.py [--runs 3] [--duration 5] [--connections 64] [--skip-pg]
 
-It is a benchmark, not a test: it prints numbers and the issue's targets beside them, and
+It is a benchmark, not a test: it prints numbers and its targets beside them, and
 exits 0 unless something broke (a server did not start, a client crashed).
 
 Targets, all served on 127.0.0.1 by one uvicorn process each, with the same options
@@ -41,7 +41,7 @@ sqlite-normal, ... then again) so that drift on a shared machine hits all alike;
 shows medians over runs. After each run against Uppsikt, the rows added to ``inbox_event``
 are compared with the number of 200 answers (warm-up included): they must be equal.
 
-The issue's targets: intake >= 60 % of bare's max rate, and p99 < 50 ms at half bare's rate.
+Targets: intake >= 60 % of bare's max rate, and p99 < 50 ms at half bare's rate.
 """
 
 from __future__ import annotations
@@ -324,7 +324,7 @@ def report(targets: list[Target], half_rate: float, args: argparse.Namespace) ->
               "included. rows=200s: rows added to inbox_event == 200 answers in every run.",
               "cpu srv/cli: server process and load generator CPU during max load, % of one "
               "core (PostgreSQL's own processes not included).",
-              "", "Targets of the issue:", *verdicts]
+              "", "Targets:", *verdicts]
     return lines
 
 

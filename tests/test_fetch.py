@@ -7,7 +7,15 @@ from sqlalchemy import select, update
 from app.content.models import Item
 from app.core.db import utcnow
 from app.pages.models import Page
-from tests.conftest import MESSENGER_PAGE, PAGE_TOKEN, add_test_page, fixture_bytes
+from app.pages.service import set_page_token
+from tests.conftest import (
+    FEED_PAGE,
+    MESSENGER_PAGE,
+    PAGE_TOKEN,
+    SECRET_KEY,
+    add_test_page,
+    fixture_bytes,
+)
 from tests.fakes.graph import graph_error
 from tests.test_processing import comment, deliver, delivery, get_item
 
@@ -86,6 +94,12 @@ def test_invalid_token_marks_the_page_and_pauses(client, db, processor, graph_st
     make_due(db, "100_43")
     processor.run_until_idle()
     assert len(graph_state.requests) == 1  # a page with a bad token is not called again
+    with db.transaction() as session:
+        set_page_token(session, secret_key=SECRET_KEY, platform_id=FEED_PAGE,
+                       token="a-newer-token")
+    graph_state.objects["100_43"] = {"from": {"id": "5", "name": "Ny"}}
+    processor.run_until_idle()  # due at once, not after the long pause
+    assert get_item(client, db, "100_43")["author"] == {"id": "5", "name": "Ny"}
 
 
 def test_messenger_sender_name_is_fetched(client, db, processor, graph_state):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.content.models import FetchStatus, Item
 from app.core.crypto import decrypt_page_token, encrypt_page_token
 from app.core.db import utcnow
 from app.core.errors import AppError
@@ -35,6 +36,25 @@ def add_page(session: Session, *, secret_key: str, platform_id: str, name: str, 
         .values(status=ChangeStatus.pending, next_attempt_at=utcnow(), last_error=None)
     ).rowcount
     return page, released
+
+
+def set_page_token(session: Session, *, secret_key: str, platform_id: str, token: str) -> Page:
+    """Replace a page's access token (after Meta invalidated it) and resume its work."""
+    token = token.strip()
+    if not token:
+        raise AppError(422, "token must not be empty")
+    page = session.scalar(select(Page).where(Page.platform_id == platform_id))
+    if page is None or page.removed_at is not None:
+        raise AppError(404, f"no managed page {platform_id}")
+    page.token_encrypted = encrypt_page_token(secret_key, token)
+    page.token_status, page.token_error = "ok", None
+    # Fetches paused for want of a usable token are due again now.
+    session.execute(
+        update(Item)
+        .where(Item.page_id == page.id, Item.fetch_status == FetchStatus.pending)
+        .values(fetch_next_at=utcnow())
+    )
+    return page
 
 
 def remove_page(session: Session, platform_id: str) -> Page:
