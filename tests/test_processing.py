@@ -232,11 +232,11 @@ def test_worker_dying_mid_batch_leaves_rows_to_retry(client, db, processor, monk
     processor.split_deliveries()
     calls = []
 
-    def die(session, change, page):
+    def die(session, change, page, received_at):
         calls.append(change.id)
         if len(calls) == 2:
             raise SystemExit("killed")  # not an Exception: escapes the per-change guard
-        return real(session, change, page)
+        return real(session, change, page, received_at)
 
     real = processor._apply_one
     monkeypatch.setattr(processor, "_apply_one", die)
@@ -336,3 +336,16 @@ def test_a_change_cannot_touch_another_pages_item(client, db, processor):
                                                         .order_by(InboxChange.id))]
     assert statuses == ["done", "failed"] and "another page" in errors[1]
     assert [v["message"] for v in get_item(client, db, "100_36")["versions"]] == ["Min"]
+
+
+def test_inbox_report_counts_what_needs_attention(client, db, processor):
+    from app.jobs.scheduler import inbox_report
+
+    assert inbox_report(db) == {"held_by_page": {}, "failed_deliveries": 0,
+                                "failed_changes": 0, "retrying_changes": 0}
+    add_test_page(db)
+    deliver(client, processor, delivery(comment("100_80"), page="424242"),
+            delivery(comment("100_81"), page="424242"), b'{"object":"page"}',
+            delivery({"field": "feed", "value": {"item": "comment", "verb": "add"}}))
+    assert inbox_report(db) == {"held_by_page": {"424242": 2}, "failed_deliveries": 1,
+                                "failed_changes": 1, "retrying_changes": 0}

@@ -19,7 +19,7 @@ def inbox_report(db: Database) -> dict[str, object]:
             select(InboxChange.page_platform_id, func.count())
             .where(InboxChange.status == ChangeStatus.held)
             .group_by(InboxChange.page_platform_id)
-        ).tuples().all())
+        ).all())
         failed_deliveries = session.scalar(
             select(func.count()).where(InboxEvent.status == DeliveryStatus.failed)
         )

@@ -120,6 +120,10 @@ class Processor:
                        InboxChange.next_attempt_at <= now)
                 .order_by(InboxChange.id).limit(self.batch).with_for_update(skip_locked=True)
             ).all()
+            received: dict[int, datetime] = dict(session.execute(
+                select(InboxEvent.id, InboxEvent.received_at)
+                .where(InboxEvent.id.in_({c.inbox_event_id for c in changes}))
+            ).all())
             pages: dict[str, Page | None] = {}
             for change in changes:
                 pid = change.page_platform_id
@@ -127,10 +131,12 @@ class Processor:
                     pages[pid] = session.scalar(
                         select(Page).where(Page.platform_id == pid, Page.removed_at.is_(None))
                     )
-                self._apply_one(session, change, pages[pid])
+                self._apply_one(session, change, pages[pid],
+                                received.get(change.inbox_event_id) or utcnow())
             return len(changes)
 
-    def _apply_one(self, session: Session, change: InboxChange, page: Page | None) -> None:
+    def _apply_one(self, session: Session, change: InboxChange, page: Page | None,
+                   received_at: datetime) -> None:
         bound = log.bind(inbox_event_id=change.inbox_event_id, change_id=change.id)
         if page is None:
             change.status = ChangeStatus.held
@@ -146,12 +152,8 @@ class Processor:
                     change.status, change.last_error = ChangeStatus.ignored, result.reason
                     bound.info("change.ignored", reason=result.reason)
                 else:
-                    received_at = session.scalar(
-                        select(InboxEvent.received_at)
-                        .where(InboxEvent.id == change.inbox_event_id)
-                    )
                     item = apply_operation(session, page, result, change_id=change.id,
-                                           received_at=received_at or utcnow())
+                                           received_at=received_at)
                     change.item_id, change.status = item.id, ChangeStatus.done
                     change.last_error = None
                     bound.info("change.applied", item_id=item.id,
