@@ -1,0 +1,1 @@
+"""Moderation rules: word lists, personal-data detectors and the engine that decides."""

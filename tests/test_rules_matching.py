@@ -1,0 +1,151 @@
+"""Normalisation and word-list matching, table-driven, in Swedish."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.rules.matcher import Matcher
+from app.rules.textnorm import normalise
+from app.rules.wordlists import (
+    EntryKind,
+    WordListError,
+    parse_facebook_list,
+    parse_wordlist,
+)
+
+LIST = parse_wordlist("""
+# test list
+@list test
+@category profanity
+@version 2026-11-25
+@level medium
+fan
+jävla*
+*jävel
+fitta
+idiot* | strong
+hora
+pippa
+dra åt helvete
+*skit* | strong
+re:\\bk+u+k+\\b
+""", origin="test.txt")
+
+
+def hits(text: str, level: str = "strong", allow=()) -> list[tuple[str, str, str]]:
+    norm = normalise(text)
+    out = []
+    for h in Matcher([LIST], level=level, allow=allow).find(norm):
+        start, end = norm.span(h.start, h.end)
+        out.append((h.entry.pattern, text[start:end], h.how))
+    return sorted(out)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Fan vad dåligt", [("fan", "Fan", "exact")]),
+    ("FAN!!!", [("fan", "FAN", "exact")]),
+    ("Det fanns inget fantastiskt", []),
+    ("Jävla kommun", [("jävla*", "Jävla", "exact")]),
+    ("jävlaidiot", [("jävla*", "jävlaidiot", "exact")]),
+    ("din kommunjävel", [("*jävel", "kommunjävel", "exact")]),
+    ("JÄÄÄVLA skit", [("*skit*", "skit", "exact"), ("jävla*", "JÄÄÄVLA", "exact")]),
+    ("j4vla", [("jävla*", "j4vla", "without diacritics")]),
+    ("javla politiker", [("jävla*", "javla", "without diacritics")]),
+    ("f a n", [("fan", "f a n", "exact")]),
+    ("f.i.t.t.a", [("fitta", "f.i.t.t.a", "exact")]),
+    ("fiiittttaaa", [("fitta", "fiiittttaaa", "repeated letters")]),
+    ("𝐟𝐚𝐧 och ｆａｎ", [("fan", "ｆａｎ", "exact"), ("fan", "𝐟𝐚𝐧", "exact")]),
+    ("🅵🅰🅽", [("fan", "🅵🅰🅽", "exact")]),
+    ("fаn", [("fan", "fаn", "exact")]),  # Cyrillic а
+    ("f*n", [("fan", "f*n", "masked")]),
+    ("Jag vill höra mer", []),  # höra is not hora
+    ("Pippi Långstrump", []),  # pippa must not hit Pippi
+    ("Dra åt helvete", [("dra åt helvete", "Dra åt helvete", "exact")]),
+    ("dra åt skogen", []),
+    ("skitkommun", [("*skit*", "skitkommun", "exact")]),
+    ("kuuuk", [("re:\\bk+u+k+\\b", "kuuuk", "regex")]),
+    ("Kukkola ligger i Haparanda", []),
+    ("idioten", [("idiot*", "idioten", "exact")]),
+    ("", []),
+])
+def test_matches(text, expected):
+    assert hits(text) == sorted(expected)
+
+
+def test_level_medium_leaves_out_strong_entries():
+    assert hits("idiot", level="medium") == []
+    assert hits("idiot", level="strong") == [("idiot*", "idiot", "exact")]
+
+
+def test_allow_list_wins():
+    assert hits("skitbra", allow=["skitbra"]) == []
+    assert hits("skitbra") == [("*skit*", "skitbra", "exact")]
+
+
+def test_normalised_spans_point_into_the_original():
+    text = "Hej 𝐉Ä𝐕𝐋𝐀 j-ä-v-l-a!"
+    norm = normalise(text)
+    assert norm.text == "hej jävla jävla!"
+    assert text[slice(*norm.span(4, 9))] == "𝐉Ä𝐕𝐋𝐀"
+    assert text[slice(*norm.span(10, 15))] == "j-ä-v-l-a"
+
+
+def test_decomposed_letters_and_zalgo():
+    assert normalise("ja\u0308vla").text == "jävla"
+    assert normalise("f\u0336a\u0336n\u0336").text == "fan"
+
+
+@pytest.mark.parametrize("text", ["070-123 45 67", "1 500 kr", "kl 10.00", "2026-11-25"])
+def test_numbers_are_not_leetspeak(text):
+    assert normalise(text).text == text.lower()
+
+
+def test_list_format():
+    kinds = {e.pattern: e.kind for e in LIST.entries}
+    assert kinds["fan"] is EntryKind.word
+    assert kinds["jävla*"] is EntryKind.prefix
+    assert kinds["*jävel"] is EntryKind.suffix
+    assert kinds["*skit*"] is EntryKind.infix
+    assert kinds["re:\\bk+u+k+\\b"] is EntryKind.regex
+    levels = {e.pattern: e.level for e in LIST.entries}
+    assert levels["fan"] == "medium" and levels["idiot*"] == "strong"
+    assert (LIST.id, LIST.category, LIST.version) == ("test", "profanity", "2026-11-25")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("@category profanity\n@version 2026-01-01\nfan", "missing @list"),
+    ("@list x\n@category nope\n@version 2026-01-01\nfan", "unknown category"),
+    ("@list x\n@category hate\n@version jan\nfan", "@version"),
+    ("@list x\n@category hate\n@version 2026-01-01\nfa*n", ":4:"),
+    ("@list x\n@category hate\n@version 2026-01-01\nfan | loud", "level"),
+    ("@list x\n@category hate\n@version 2026-01-01\nre:(", "bad regular expression"),
+    ("@list x\n@category hate\n@version 2026-01-01\nre:a*", "matches nothing"),
+    ("@list x\n@category hate\n@version 2026-01-01\nfan\n@level strong", "before"),
+    ("@list x\n@category hate\n@version 2026-01-01\n@colour red", "unknown directive"),
+    ("@list x\n@category hate\n@version 2026-01-01\n**", "not a word"),
+])
+def test_bad_lists_are_refused_with_the_line(text, message):
+    with pytest.raises(WordListError, match=message):
+        parse_wordlist(text, origin="bad.txt")
+
+
+def test_facebook_comma_list():
+    wl = parse_facebook_list("Idiot, dumskalle,,  luser\nknäppgök", list_id="page-1",
+                             category="defamation", version="2026-11-25")
+    assert [e.pattern for e in wl.entries] == ["idiot", "dumskalle", "luser", "knäppgök"]
+    m = Matcher([], level="medium", always=[wl])
+    assert [h.entry.pattern for h in m.find(normalise("Din dumskalle"))] == ["dumskalle"]
+    with pytest.raises(WordListError):
+        parse_facebook_list("ok, <script>", list_id="p", category="hate", version="2026-11-25")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_spans_always_inside_the_text(text):
+    norm = normalise(text)
+    assert len(norm.text) == len(norm.starts) == len(norm.ends) == len(norm.emphasised)
+    for h in Matcher([LIST], level="strong").find(norm):
+        start, end = norm.span(h.start, h.end)
+        assert 0 <= start < end <= len(text)
