@@ -28,6 +28,8 @@ inbox_cli = typer.Typer(help="Webhook deliveries and changes that need attention
                         no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
 cli.add_typer(inbox_cli, name="inbox")
+rules_cli = typer.Typer(help="The moderation rules.", no_args_is_help=True)
+cli.add_typer(rules_cli, name="rules")
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -310,6 +312,37 @@ def inbox_retry(
                     [ChangeStatus.failed, ChangeStatus.pending]))
                 .values(status=ChangeStatus.pending, next_attempt_at=utcnow())).rowcount
     typer.echo(f"{n} queued again")
+
+
+# -- rules ----------------------------------------------------------------------------
+@rules_cli.command("check")
+def rules_check(
+    text: Annotated[str, typer.Argument(help="The text to check.")],
+    page: Annotated[str | None, typer.Option("--page", help="Use this page's policy.")] = None,
+) -> None:
+    """Print the decision for TEXT as JSON, with every match explained."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from app.rules.engine import Policy, RuleEngine
+    from app.rules.wordlists import WordListError
+
+    if page is not None:
+        from sqlalchemy import select
+
+        from app.pages.models import Page
+
+        with transaction() as (session, _):
+            if session.scalar(select(Page.id).where(Page.platform_id == page,
+                                                    Page.removed_at.is_(None))) is None:
+                fail(f"no managed page {page}")
+    try:
+        engine = RuleEngine.from_directory()
+    except WordListError as exc:
+        fail(str(exc))
+    today = datetime.now(ZoneInfo("Europe/Stockholm")).date()
+    decision = engine.check(text, Policy(), today=today)
+    typer.echo(json.dumps(decision.as_dict(), ensure_ascii=False, indent=2))
 
 
 def main() -> None:

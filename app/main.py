@@ -20,6 +20,8 @@ from app.graph.client import GraphClient
 from app.jobs.scheduler import start_scheduler
 from app.processing.processor import Processor
 from app.processing.worker import Worker
+from app.rules.endpoints import router as rules_router
+from app.rules.engine import RuleEngine
 from app.webhooks.api import router as inbox_router
 from app.webhooks.asgi import OPENAPI_OPERATION, WEBHOOK_PATH, WebhookIntakeMiddleware
 from app.webhooks.endpoints import router as webhook_router
@@ -67,11 +69,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Word lists are read once; a list that cannot be parsed stops the start with its line.
+    app.state.rules = RuleEngine.from_directory()
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(webhook_router)
     app.include_router(items_router)
     app.include_router(inbox_router)
+    app.include_router(rules_router)
     app.add_middleware(WebhookIntakeMiddleware)
     _document_webhook_post(app)
     return app

@@ -109,3 +109,26 @@ def test_readyz_refuses_a_database_behind_the_migrations(fresh_database_url, set
         r = c.get("/readyz")
     assert r.status_code == 503
     assert r.json()["migrations"]["current"] is None
+
+
+def test_rules_check_endpoint(client, db):
+    token = api_token(db, "moderator", unit="Kommunstyrelsen")
+    r = client.post("/api/v1/rules/check", json={"text": "Din jävla idiot"},
+                    headers=auth(token))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["decision"] == "hide" and body["register"] is False
+    assert {"profanity", "defamation"} <= set(body["categories"])
+    assert all("Din jävla idiot"[m["start"]:m["end"]] == m["text"] for m in body["matches"])
+    assert client.post("/api/v1/rules/check", json={"text": "x"}).status_code == 401
+    r = client.post("/api/v1/rules/check", json={"text": "x", "page_id": "404"},
+                    headers=auth(token))
+    assert r.status_code == 404
+    add_test_page(db, unit="Annan förvaltning")
+    r = client.post("/api/v1/rules/check", json={"text": "x", "page_id": "1234567890321"},
+                    headers=auth(token))
+    assert r.status_code == 404  # another unit's page
+    r = client.post("/api/v1/rules/check", json={"text": "y" * 20001}, headers=auth(token))
+    assert r.status_code == 422
+    r = client.post("/api/v1/rules/check", json={"txt": "y"}, headers=auth(token))
+    assert r.status_code == 422

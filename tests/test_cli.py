@@ -127,3 +127,15 @@ def test_inbox_list_and_retry(run, client, db, processor):
         assert session.get(InboxEvent, event_id).status == "received"
     r = run("inbox", "retry", ok=False)
     assert r.returncode == 2 and "--delivery" in r.stderr
+
+
+def test_rules_check_prints_json(run, db):
+    import json
+
+    out = json.loads(run("rules", "check", "Hon har skyddad identitet").stdout)
+    assert out["decision"] == "hide" and out["register"] is True
+    assert out["categories"] == ["secret"]
+    [match] = out["matches"]
+    assert match["text"] == "skyddad identitet" and match["rule"] == "secret"
+    r = run("rules", "check", "--page", "999", "hej", ok=False)
+    assert r.returncode == 2 and "no managed page 999" in r.stderr
