@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -149,3 +152,42 @@ def test_spans_always_inside_the_text(text):
     for h in Matcher([LIST], level="strong").find(norm):
         start, end = norm.span(h.start, h.end)
         assert 0 <= start < end <= len(text)
+
+
+def test_regex_prefilter_finds_what_a_full_scan_finds():
+    """Regexes run only where a literal they need appears; that must lose nothing."""
+    from app.rules.wordlists import load_directory
+
+    lists = load_directory(Path(__file__).parents[1] / "wordlists")
+    matcher = Matcher(lists, level="strong")
+    texts = [
+        "Jag ska döda dig", "vi kommer att hitta er", "Muslimer är parasiter",
+        "Bränn ner kommunhuset!", "du borde skjutas", "tjäna 5000 kr om dagen",
+        "skriv på whatsapp: +46 70 123 45 67", "kommunidioter och idiotsäker",
+        "det finns en bomb i skolan", "100 % gratis", "han borde hängas",
+        *[s for s in (Path(__file__).parent / "fixtures" / "rules" / "ordinary_sv.txt")
+          .read_text(encoding="utf-8").splitlines() if s.strip()],
+    ]
+    regexes = [(re.compile(e.core), wl, e) for wl in lists for e in wl.entries
+               if e.kind is EntryKind.regex]
+    found_any = 0
+    for text in texts:
+        norm = normalise(text).text
+        fast = {(h.entry.pattern, h.start, h.end) for h in matcher._regex_hits(norm)}
+        full = {(e.pattern, m.start(), m.end()) for r, _, e in regexes for m in r.finditer(norm)
+                if m.end() > m.start()}
+        assert full <= fast, text
+        found_any += bool(full)
+    assert found_any >= 10
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="abcfnjvlitxåäöÅÄÖé AJFKX.,-_!?*@0134$|", max_size=60))
+def test_fast_path_agrees_with_the_full_normalisation(text):
+    from app.rules.textnorm import _is_plain, _normalise_full
+
+    full = _normalise_full(text)
+    if _is_plain(text):
+        assert full.text == text.lower()
+        assert full.starts == tuple(range(len(text)))
+        assert not any(full.emphasised)

@@ -34,7 +34,30 @@ def _matches(domain: str, patterns: Iterable[str]) -> bool:
     return any(domain == p or domain.endswith("." + p) for p in patterns)
 
 
+_TLDS = frozenset(("se nu com net org io ly ru xyz top info biz co me gl gd cc at id in app "
+                   "site online shop click link live").split())
+
+
+def _may_hold_link(text: str) -> bool:
+    """A cheap look before the full expression: a scheme, www. or a dot before a TLD."""
+    lower = text.lower()
+    if "http" in lower or "www." in lower:
+        return True
+    i = lower.find(".")
+    while i != -1:
+        if i > 0 and lower[i - 1].isalnum():
+            j = i + 1
+            while j < len(lower) and lower[j].isalpha() and j - i <= 7:
+                j += 1
+            if lower[i + 1:j] in _TLDS:
+                return True
+        i = lower.find(".", i + 1)
+    return False
+
+
 def find_links(text: str, *, allow: Iterable[str] = (), deny: Iterable[str] = ()) -> list[Link]:
+    if not _may_hold_link(text):
+        return []
     allow, deny = tuple(d.lower() for d in allow), tuple(d.lower() for d in deny)
     links = []
     for m in _URL.finditer(text):

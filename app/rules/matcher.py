@@ -15,6 +15,14 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+try:  # the regex parser moved in Python 3.11; the old names warn
+    from re import _constants as _c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _parser  # type: ignore[no-redef]
 
 import ahocorasick
 
@@ -39,6 +47,15 @@ class _Key:
     wordlist: WordList
     entry: Entry
     how: str
+
+
+def _needs(kind: EntryKind) -> tuple[bool, bool]:
+    """Whether an entry of this kind needs a word boundary on its left and on its right."""
+    return (kind not in (EntryKind.suffix, EntryKind.infix),
+            kind not in (EntryKind.prefix, EntryKind.infix))
+
+
+_NEEDS = {kind: _needs(kind) for kind in EntryKind}
 
 
 def _is_letter(text: str, i: int) -> bool:
@@ -70,26 +87,55 @@ class Matcher:
                 if entry.kind is EntryKind.word and " " not in entry.core:
                     self._exact_by_length[len(entry.core)].append((entry.core, wl, entry))
         for key, values in keys.items():
-            self._automaton.add_word(key, (len(key), tuple(values)))
+            # Keys grouped by the boundaries they need, so that most hits inside longer
+            # words are turned away by two character tests.
+            by_needs: dict[tuple[bool, bool], list[_Key]] = {}
+            for v in values:
+                by_needs.setdefault(_NEEDS[v.entry.kind], []).append(v)
+            self._automaton.add_word(key, (len(key), tuple(
+                (left, right, tuple(group)) for (left, right), group in by_needs.items())))
         self._empty = not keys
         if not self._empty:
             self._automaton.make_automaton()
+        # A regular expression runs only when a literal it needs is in the text: one
+        # automaton pass finds which, instead of trying every pattern at every position.
         self._regexes = regexes
-        self._combined = (re.compile("|".join(f"(?:{r.pattern})" for r, _, _ in regexes))
-                          if regexes else None)
+        self._always: list[int] = []
+        self._triggers = ahocorasick.Automaton()
+        self._anchored: set[int] = set()  # matches start where a trigger starts
+        for index, (pattern, _, _) in enumerate(regexes):
+            required = required_literals(pattern.pattern)
+            if not required:
+                self._always.append(index)
+                continue
+            literals, is_prefix = required
+            if is_prefix:
+                self._anchored.add(index)
+            for literal in literals:
+                found = self._triggers.get(literal, ())
+                self._triggers.add_word(literal, (*found, (index, len(literal))))
+        self._has_triggers = len(self._triggers) > 0
+        if self._has_triggers:
+            self._triggers.make_automaton()
         self._allow = frozenset(w.lower() for w in allow)
 
     def find(self, norm: Normalised) -> list[Hit]:
         text = norm.text
         hits: list[Hit] = []
         if not self._empty:
-            for end_index, (length, keys) in self._automaton.iter(text):
-                start, end = end_index - length + 1, end_index + 1
-                for key in keys:
-                    hit = self._accept(norm, key, start, end)
-                    if hit is not None:
-                        hits.append(hit)
-        if self._combined is not None:
+            last = len(text) - 1
+            for end_index, (length, groups) in self._automaton.iter(text):
+                start = end_index - length + 1
+                left_free = start == 0 or not text[start - 1].isalpha()
+                right_free = end_index == last or not text[end_index + 1].isalpha()
+                for needs_left, needs_right, keys in groups:
+                    if (needs_left and not left_free) or (needs_right and not right_free):
+                        continue
+                    for key in keys:
+                        hit = self._accept(norm, key, start, end_index + 1)
+                        if hit is not None:
+                            hits.append(hit)
+        if self._regexes:
             hits.extend(self._regex_hits(text))
         if MASK in text and self._exact_by_length:
             hits.extend(self._masked_hits(text))
@@ -115,14 +161,28 @@ class Matcher:
         return Hit(key.wordlist, key.entry, start, end, key.how)
 
     def _regex_hits(self, text: str) -> Iterable[Hit]:
-        assert self._combined is not None
-        for m in self._combined.finditer(text):
-            if m.end() == m.start():
-                continue
-            for pattern, wl, entry in self._regexes:
-                if pattern.fullmatch(m.group(0)) or pattern.match(text, m.start()):
+        anywhere = set(self._always)
+        at: dict[int, set[int]] = defaultdict(set)  # regex -> positions to try
+        if self._has_triggers:
+            for end, triggered in self._triggers.iter(text):
+                for index, length in triggered:
+                    if index in self._anchored:
+                        at[index].add(end - length + 1)
+                    else:
+                        anywhere.add(index)
+        for index in sorted(anywhere):
+            pattern, wl, entry = self._regexes[index]
+            for m in pattern.finditer(text):
+                if m.end() > m.start():
                     yield Hit(wl, entry, m.start(), m.end(), "regex")
-                    break
+        for index, positions in sorted(at.items()):
+            if index in anywhere:
+                continue
+            pattern, wl, entry = self._regexes[index]
+            for pos in sorted(positions):
+                m = pattern.match(text, pos)
+                if m is not None and m.end() > m.start():
+                    yield Hit(wl, entry, m.start(), m.end(), "regex")
 
     def _masked_hits(self, text: str) -> Iterable[Hit]:
         """f*n, f**k: each * stands for one letter of a whole-word entry."""
@@ -144,3 +204,44 @@ def _word_at(text: str, start: int, end: int) -> str:
     while end < len(text) and text[end].isalpha():
         end += 1
     return text[start:end]
+
+
+def required_literals(pattern: str) -> tuple[list[str], bool] | None:
+    """Strings of which every match of ``pattern`` contains at least one, and whether a
+    match always starts with one of them; None when the pattern's top level does not tell."""
+    try:
+        parsed = _parser.parse(pattern)
+    except re.error:
+        return None
+    return _sequence_literals(list(parsed), prefix=True)
+
+
+_ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
+
+
+def _sequence_literals(items: list[tuple[Any, Any]], *,
+                       prefix: bool) -> tuple[list[str], bool] | None:
+    run: list[str] = []
+    for op, av in items + [(None, None)]:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        if len(run) >= 2:
+            return ["".join(run)], prefix
+        if run:
+            prefix, run = False, []
+        found: tuple[list[str], bool] | None = None
+        if op is _c.SUBPATTERN:
+            found = _sequence_literals(list(av[-1]), prefix=prefix)
+        elif op is _c.BRANCH:
+            branches = [_sequence_literals(list(b), prefix=prefix) for b in av[1]]
+            if all(b is not None for b in branches):
+                found = ([lit for b in branches for lit in b[0]],  # type: ignore[index]
+                         all(b[1] for b in branches))  # type: ignore[index]
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
+            found = _sequence_literals(list(av[2]), prefix=prefix)
+        if found:
+            return found
+        if op is not None and op not in _ZERO_WIDTH:
+            prefix = False
+    return None

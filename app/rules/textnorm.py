@@ -54,6 +54,8 @@ def _fold_char(cluster: str) -> str:
 
 def _clusters(text: str) -> list[tuple[int, int]]:
     """Spans of a base character with the combining marks that follow it."""
+    if not any(map(unicodedata.combining, text)):
+        return [(i, i + 1) for i in range(len(text))]
     spans: list[tuple[int, int]] = []
     i, n = 0, len(text)
     while i < n:
@@ -65,7 +67,46 @@ def _clusters(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# The fast path's test: each character becomes its class (L letter, D digit or leet
+# symbol, ! itself, space, . other plain ASCII, ? anything else); plain text shows none of
+# the shapes evasions need.
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZåäöÅÄÖéÉüÜ"
+_CLASSES = {c: "." for c in map(chr, range(0x20, 0x7F))}
+_CLASSES.update({c: "L" for c in _LETTERS})
+_CLASSES.update({c: "D" for c in "0123456789@$€|*"})
+_CLASSES.update({"!": "!", " ": " "})
+_SIGNATURE = str.maketrans(_CLASSES)
+_TRIPLE = re.compile(r"(.)\1\1")
+# A word with letters and leet characters (a trailing ! is punctuation).
+_LEET_SHAPE = re.compile(r"[D!]L|L[D!]*D|L!+[LD]")
+_OTHER = re.compile("[^\x20-\x7eåäöÅÄÖéÉüÜ€]")
+_SPELLED = tuple(f"{c}L{sep}L{sep}L" for sep in " .-_" for c in " .D!")
+_SPELLED_START = ("L L L", "L.L.L", "L-L-L", "L_L_L")
+
+
+def _is_plain(text: str) -> bool:
+    if _OTHER.search(text):
+        return False  # characters outside plain Swedish text
+    sig = text.translate(_SIGNATURE)
+    if "  " in sig:
+        return False  # runs of spaces
+    if _LEET_SHAPE.search(sig):
+        return False  # leetspeak or masks: j4vla, f*n, h!mmel
+    if ("L L L" in sig or "L.L.L" in sig or "L-L-L" in sig or "L_L_L" in sig) and (
+            sig.startswith(_SPELLED_START) or any(p in sig for p in _SPELLED)):
+        return False  # letters spelled out one by one
+    return _TRIPLE.search(text) is None
+
+
 def normalise(original: str) -> Normalised:
+    if _is_plain(original):
+        # Most comments are plain text: lower-casing keeps every offset where it is.
+        n = len(original)
+        return Normalised(original.lower(), _identity(n), _identity_end(n), _flat(n))
+    return _normalise_full(original)
+
+
+def _normalise_full(original: str) -> Normalised:
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -136,7 +177,7 @@ def _squeeze(chars: list[str], starts: list[int], ends: list[int]) -> Normalised
             j += 1
         run = j - i
         if c == " ":
-            if out and out[-1] != " ":
+            if not out or out[-1] != " ":
                 out.append(" "), out_s.append(starts[i]), out_e.append(ends[j - 1])
                 emph.append(False)
         elif run >= 3 and c.isalpha():
@@ -155,3 +196,16 @@ def squeeze_word(word: str) -> str:
 
 def is_word_char(c: str) -> bool:
     return c.isalpha()
+
+
+
+def _identity(n: int) -> tuple[int, ...]:
+    return tuple(range(n))
+
+
+def _identity_end(n: int) -> tuple[int, ...]:
+    return tuple(range(1, n + 1))
+
+
+def _flat(n: int) -> tuple[bool, ...]:
+    return (False,) * n
