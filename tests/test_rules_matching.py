@@ -191,3 +191,13 @@ def test_fast_path_agrees_with_the_full_normalisation(text):
         assert full.text == text.lower()
         assert full.starts == tuple(range(len(text)))
         assert not any(full.emphasised)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(
+    "abfnjvlitx åäöÅÄÖéAJFKX.,-_!?*@0134$|\n\t\u0308\u0336\u00a0\u200b𝐟𝐚ｆ🅵аé\u0301 "
+)), max_size=40))
+def test_normalisation_agrees_with_the_reference(text):
+    from tests.rules_reference import reference_normalise
+
+    assert normalise(text) == reference_normalise(text)

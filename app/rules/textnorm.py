@@ -76,7 +76,7 @@ _CLASSES.update({c: "L" for c in _LETTERS})
 _CLASSES.update({c: "D" for c in "0123456789@$€|*"})
 _CLASSES.update({"!": "!", " ": " "})
 _SIGNATURE = str.maketrans(_CLASSES)
-_TRIPLE = re.compile(r"(.)\1\1")
+_TRIPLE = re.compile(r"(.)\1\1", re.IGNORECASE)
 # A word with letters and leet characters (a trailing ! is punctuation).
 _LEET_SHAPE = re.compile(r"[D!]L|L[D!]*D|L!+[LD]")
 _OTHER = re.compile("[^\x20-\x7eåäöÅÄÖéÉüÜ€]")
@@ -107,85 +107,123 @@ def normalise(original: str) -> Normalised:
 
 
 def _normalise_full(original: str) -> Normalised:
-    chars: list[str] = []
+    text, starts, ends = _fold(original)
+    text = _leet(text)
+    text, starts, ends = _join_separated(text, starts, ends)
+    return _squeeze(text, starts, ends)
+
+
+_PLAIN_RUN = re.compile("[\x20-\x7eåäöÅÄÖéÉüÜ]+")
+
+
+def _fold(original: str) -> tuple[str, list[int], list[int]]:
+    """Fold case, fancy and look-alike letters and marks; whitespace becomes a space.
+    Plain runs are taken whole: only other characters are looked at one by one."""
+    pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for s, e in _clusters(original):
-        folded = _fold_char(original[s:e]) if not original[s:e].isascii() else original[s:e].lower()
+    pos = 0
+    for m in _PLAIN_RUN.finditer(original):
+        if m.start() > pos:
+            _fold_slow(original, pos, m.start(), pieces, starts, ends)
+        pieces.append(m.group(0).lower())
+        starts.extend(range(m.start(), m.end()))
+        ends.extend(range(m.start() + 1, m.end() + 1))
+        pos = m.end()
+    if pos < len(original):
+        _fold_slow(original, pos, len(original), pieces, starts, ends)
+    return "".join(pieces), starts, ends
+
+
+def _fold_slow(original: str, lo: int, hi: int, pieces: list[str], starts: list[int],
+               ends: list[int]) -> None:
+    # Combining marks belong to the character before them, which may sit in a plain run.
+    for s, e in _clusters(original[lo:hi]):
+        s, e = s + lo, e + lo
+        cluster = original[s:e]
+        if unicodedata.combining(cluster[0]) and starts:
+            prev = starts[-1]
+            folded = _fold_char(original[prev:e])
+            # Recompose with the base character already emitted.
+            while starts and starts[-1] == prev:
+                starts.pop(), ends.pop()
+                pieces[-1] = pieces[-1][:-1]
+            s, cluster = prev, original[prev:e]
+        else:
+            folded = _fold_char(cluster)
         for c in folded:
             if c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Zs"):
                 c = " "
-            chars.append(c)
+            pieces.append(c)
             starts.append(s)
             ends.append(e)
-    chars, starts, ends = _leet(chars, starts, ends)
-    chars, starts, ends = _join_separated(chars, starts, ends)
-    return _squeeze(chars, starts, ends)
 
 
-def _leet(chars: list[str], starts: list[int], ends: list[int]):
-    """Inside a word that has letters, digits and symbols stand for letters (j4vla)."""
-    n = len(chars)
-    i = 0
-    while i < n:
-        if chars[i].isalnum() or chars[i] in _LEET or chars[i] == MASK:
-            j = i
-            while j < n and (chars[j].isalnum() or chars[j] in _LEET or chars[j] == MASK):
-                j += 1
-            word = chars[i:j]
-            if any(c.isalpha() for c in word) and any(c in _LEET for c in word):
-                # Trailing ! and | are punctuation more often than letters ("fan!").
-                end = j
-                while end > i and word[end - i - 1] in "!|":
-                    end -= 1
-                for k in range(i, end):
-                    chars[k] = _LEET.get(chars[k], chars[k])
-            i = j
-        else:
-            i += 1
-    return chars, starts, ends
+_TOKEN = re.compile(r"(?:[^\W_]|[@$€!|*])+")
+_HAS_LEET = re.compile(r"[0-9@$€!|]")
+_LEET_TABLE = str.maketrans(_LEET)
 
 
-def _join_separated(chars: list[str], starts: list[int], ends: list[int]):
+def _leet(text: str) -> str:
+    """Inside a word that has letters, digits and symbols stand for letters (j4vla).
+    One character for one: the offsets do not move."""
+    pieces: list[str] = []
+    pos = 0
+    for m in _TOKEN.finditer(text):
+        word = m.group(0)
+        if not _HAS_LEET.search(word) or word.isdigit() or not any(c.isalpha() for c in word):
+            continue
+        # Trailing ! and | are punctuation more often than letters ("fan!").
+        body = word.rstrip("!|")
+        pieces.append(text[pos:m.start()])
+        pieces.append(body.translate(_LEET_TABLE) + word[len(body):])
+        pos = m.end()
+    if not pieces:
+        return text
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def _join_separated(text: str, starts: list[int], ends: list[int]):
     """f a n, f.i.t.t.a, j-ä-v-l-a: three or more single letters with one separator."""
-    text = "".join(chars)
-    if not _SEPARATED.search(text):
-        return chars, starts, ends
-    keep = [True] * len(chars)
+    drop: list[int] = []
     for m in _SEPARATED.finditer(text):
-        sep = m.group(2)
-        run = m.group(0)
+        sep, run = m.group(2), m.group(0)
         if any(run[k] != sep for k in range(1, len(run), 2)):
             continue  # mixed separators: "a. b-c" is not a spelled-out word
-        for k in range(m.start() + 1, m.end(), 2):
-            keep[k] = False
-    return ([c for c, k in zip(chars, keep) if k], [s for s, k in zip(starts, keep) if k],
-            [e for e, k in zip(ends, keep) if k])
+        drop.extend(range(m.start() + 1, m.end(), 2))
+    if not drop:
+        return text, starts, ends
+    dropped = set(drop)
+    keep = [i for i in range(len(text)) if i not in dropped]
+    return ("".join(text[i] for i in keep), [starts[i] for i in keep], [ends[i] for i in keep])
 
 
-def _squeeze(chars: list[str], starts: list[int], ends: list[int]) -> Normalised:
+_RUN = re.compile(r"([^\W\d_])\1{2,}| {2,}")
+
+
+def _squeeze(text: str, starts: list[int], ends: list[int]) -> Normalised:
     """Runs of 3+ equal letters become one (JÄÄÄVLA); whitespace runs become one space."""
     out: list[str] = []
     out_s: list[int] = []
     out_e: list[int] = []
     emph: list[bool] = []
-    i, n = 0, len(chars)
-    while i < n:
-        c = chars[i]
-        j = i + 1
-        while j < n and chars[j] == c:
-            j += 1
-        run = j - i
-        if c == " ":
-            if not out or out[-1] != " ":
-                out.append(" "), out_s.append(starts[i]), out_e.append(ends[j - 1])
-                emph.append(False)
-        elif run >= 3 and c.isalpha():
-            out.append(c), out_s.append(starts[i]), out_e.append(ends[j - 1]), emph.append(True)
-        else:
-            for k in range(i, j):
-                out.append(c), out_s.append(starts[k]), out_e.append(ends[k]), emph.append(False)
-        i = j
+    pos = 0
+    for m in _RUN.finditer(text):
+        a, b = m.start(), m.end()
+        out.append(text[pos:a])
+        out_s.extend(starts[pos:a])
+        out_e.extend(ends[pos:a])
+        emph.extend([False] * (a - pos))
+        out.append(text[a])
+        out_s.append(starts[a])
+        out_e.append(ends[b - 1])
+        emph.append(text[a] != " ")
+        pos = b
+    out.append(text[pos:])
+    out_s.extend(starts[pos:])
+    out_e.extend(ends[pos:])
+    emph.extend([False] * (len(text) - pos))
     return Normalised("".join(out), tuple(out_s), tuple(out_e), tuple(emph))
 
 
