@@ -327,22 +327,95 @@ def rules_check(
     from app.rules.engine import Policy, RuleEngine
     from app.rules.wordlists import WordListError
 
+    policy = Policy()
     if page is not None:
-        from sqlalchemy import select
-
-        from app.pages.models import Page
+        from app.rules.policies import current_policy
 
         with transaction() as (session, _):
-            if session.scalar(select(Page.id).where(Page.platform_id == page,
-                                                    Page.removed_at.is_(None))) is None:
-                fail(f"no managed page {page}")
+            policy = current_policy(session, _managed_page(session, page))
     try:
         engine = RuleEngine.from_directory()
     except WordListError as exc:
         fail(str(exc))
     today = datetime.now(ZoneInfo("Europe/Stockholm")).date()
-    decision = engine.check(text, Policy(), today=today)
+    decision = engine.check(text, policy, today=today)
     typer.echo(json.dumps(decision.as_dict(), ensure_ascii=False, indent=2))
+
+
+def _managed_page(session: Session, platform_id: str):  # noqa: ANN202 - a Page
+    from sqlalchemy import select
+
+    from app.pages.models import Page
+
+    page = session.scalar(select(Page).where(Page.platform_id == platform_id,
+                                             Page.removed_at.is_(None)))
+    if page is None:
+        raise AppError(404, f"no managed page {platform_id}")
+    return page
+
+
+@rules_cli.command("policy")
+def rules_policy(
+    page: Annotated[str, typer.Option("--page", help="The page.")],
+    set_file: Annotated[str | None, typer.Option(
+        "--set", help="Set a new policy version from this JSON file ('-': standard input).")]
+    = None,
+    actor: Annotated[str, typer.Option(help="Who makes the change (recorded).")] = "cli",
+) -> None:
+    """Show a page's policy and its versions, or set a new version."""
+    from sqlalchemy import select
+
+    from app.rules.models import PolicyVersion
+    from app.rules.policies import set_policy
+
+    with transaction() as (session, _):
+        p = _managed_page(session, page)
+        if set_file is not None:
+            raw = sys.stdin.read() if set_file == "-" else _read_text(set_file)
+            try:
+                body = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                fail(f"the policy is not JSON: {exc}")
+            row = set_policy(session, p, body, actor=actor)
+            typer.echo(f"page {page}: policy version {row.version} set")
+            return
+        rows = session.scalars(select(PolicyVersion).where(PolicyVersion.page_id == p.id)
+                               .order_by(PolicyVersion.version)).all()
+        typer.echo(json.dumps({
+            "page_id": page,
+            "current": rows[-1].body if rows else None,
+            "versions": [{"version": r.version, "by": r.created_by,
+                          "at": r.created_at.isoformat(timespec="seconds"), "note": r.note}
+                         for r in rows],
+        }, ensure_ascii=False, indent=2))
+
+
+@rules_cli.command("words")
+def rules_words(
+    page: Annotated[str, typer.Option("--page")],
+    file: Annotated[str, typer.Option(help="Facebook's list, ord1,ord2,ord3 ('-': stdin).")],
+    name: Annotated[str, typer.Option(help="A name for the list.")] = "facebook",
+    category: Annotated[str, typer.Option(help="The category its words belong to.")]
+    = "profanity",
+    actor: Annotated[str, typer.Option(help="Who makes the change (recorded).")] = "cli",
+) -> None:
+    """Import a page's own words (Facebook's comma-separated format) as a new policy version."""
+    from app.rules.policies import import_facebook_words
+
+    text = sys.stdin.read() if file == "-" else _read_text(file)
+    with transaction() as (session, _):
+        row = import_facebook_words(session, _managed_page(session, page), text, name=name,
+                                    category=category, actor=actor)
+        typer.echo(f"page {page}: policy version {row.version} ({row.note})")
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {exc}")
+        raise
 
 
 def main() -> None:

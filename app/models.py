@@ -3,6 +3,7 @@
 from app.accounts.models import ApiToken, User
 from app.content.models import Author, Item, ItemStateEvent, ItemVersion
 from app.pages.models import Page
+from app.rules.models import ItemDecision, PolicyVersion
 from app.webhooks.models import InboxChange, InboxEvent
 
 __all__ = [
@@ -10,9 +11,11 @@ __all__ = [
     "Author",
     "InboxChange",
     "InboxEvent",
+    "ItemDecision",
     "Item",
     "ItemStateEvent",
     "ItemVersion",
     "Page",
+    "PolicyVersion",
     "User",
 ]

@@ -95,15 +95,13 @@ def test_processing_never_gets_stuck_on_hostile_changes(client, db, processor, c
     error left retrying (which would mean a crash in our code or the database refusing)."""
     from sqlalchemy import delete, select
 
-    from app.content.models import Author, Item, ItemStateEvent, ItemVersion
+    from app.core.db import Base
     from app.webhooks.models import InboxChange, InboxEvent
     from tests.conftest import FEED_PAGE, add_test_page, meta_body
 
-    from app.pages.models import Page
-
     with db.transaction() as session:
-        for model in (ItemStateEvent, ItemVersion, InboxChange, Item, Author, InboxEvent, Page):
-            session.execute(delete(model))
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(delete(table))
     add_test_page(db)
     body = meta_body({"object": "page", "entry": [
         {"id": FEED_PAGE, "time": 1700000000,

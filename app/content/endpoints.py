@@ -5,9 +5,10 @@ from sqlalchemy import select
 
 from app.api.deps import CurrentUser, SessionDep, may_see_unit
 from app.content.models import Item
-from app.content.schemas import AuthorOut, ItemOut, StateEventOut, VersionOut
+from app.content.schemas import AuthorOut, DecisionOut, ItemOut, StateEventOut, VersionOut
 from app.core.errors import AppError
 from app.pages.models import Page
+from app.rules.models import ItemDecision
 
 router = APIRouter(prefix="/api/v1", tags=["archive"])
 
@@ -20,6 +21,8 @@ def get_item(platform_id: str, session: SessionDep, user: CurrentUser) -> ItemOu
     page = session.get(Page, item.page_id) if item is not None else None
     if item is None or page is None or not may_see_unit(user, page.unit):
         raise AppError(404, f"no item {platform_id}")
+    decisions = {d.item_version_id: d for d in session.scalars(
+        select(ItemDecision).where(ItemDecision.item_id == item.id))}
     return ItemOut(
         platform_id=item.platform_id, kind=item.kind, platform_type=item.platform_type,
         page_id=page.platform_id, post_id=item.post_platform_id,
@@ -32,7 +35,8 @@ def get_item(platform_id: str, session: SessionDep, user: CurrentUser) -> ItemOu
         versions=[
             VersionOut(seq=v.seq, message=v.text, media=v.media, verb=v.verb,
                        observed_at=v.observed_at, recorded_at=v.recorded_at, source=v.source,
-                       content_sha256=v.content_sha256)
+                       content_sha256=v.content_sha256,
+                       decision=_decision(decisions.get(v.id)))
             for v in item.versions
         ],
         state_history=[
@@ -41,3 +45,12 @@ def get_item(platform_id: str, session: SessionDep, user: CurrentUser) -> ItemOu
             for e in item.state_events
         ],
     )
+
+
+def _decision(row: ItemDecision | None) -> DecisionOut | None:
+    if row is None:
+        return None
+    return DecisionOut(decision=row.decision, register=row.register, observe=row.observe,  # type: ignore[call-arg]
+                       categories=row.categories, matches=row.explanation.get("matches", []),
+                       engine_version=row.engine_version, policy_version=row.policy_version,
+                       decided_at=row.decided_at)

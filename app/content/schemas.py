@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -8,6 +9,19 @@ from pydantic import BaseModel, Field
 class AuthorOut(BaseModel):
     id: str = Field(description="Facebook id (page-scoped id for Messenger)")
     name: str | None
+
+
+class DecisionOut(BaseModel):
+    decision: str = Field(description="allow, review, hide or delete")
+    # "register" is also a BaseModel attribute, hence the alias.
+    register_: bool = Field(alias="register",
+                            description="must go to the registrar (secret content)")
+    observe: bool = Field(description="decided in observe mode: nothing is acted on")
+    categories: list[str]
+    matches: list[dict[str, Any]] = Field(description="every match, explained")
+    engine_version: str
+    policy_version: str
+    decided_at: datetime
 
 
 class VersionOut(BaseModel):
@@ -19,6 +33,7 @@ class VersionOut(BaseModel):
     recorded_at: datetime
     source: str
     content_sha256: str
+    decision: DecisionOut | None = Field(description="what the rules decided for this version")
 
 
 class StateEventOut(BaseModel):

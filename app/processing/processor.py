@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -36,10 +37,14 @@ from app.core.retry import backoff
 from app.graph.client import GraphClient, GraphError, GraphErrorKind
 from app.pages.models import Page
 from app.pages.service import page_token
+from app.rules.engine import MediaFacts, Policy, RuleEngine
+from app.rules.models import ItemDecision
+from app.rules.policies import current_policy
 from app.webhooks.models import ChangeStatus, DeliveryStatus, InboxChange, InboxEvent
 
 log = get_logger("uppsikt.processing")
 
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # How long a fetch claim keeps other workers off an item while the Graph call runs.
 FETCH_LEASE = timedelta(minutes=2)
 MAX_ERROR_CHARS = 2000
@@ -55,8 +60,10 @@ class FetchClaim:
 
 
 class Processor:
-    def __init__(self, db: Database, settings: Settings, graph: GraphClient) -> None:
+    def __init__(self, db: Database, settings: Settings, graph: GraphClient,
+                 rules: RuleEngine | None = None) -> None:
         self.db = db
+        self.rules = rules or RuleEngine.from_directory()
         self.settings = settings
         self.graph = graph
         self.batch = settings.worker_batch_size
@@ -154,6 +161,7 @@ class Processor:
                 else:
                     item = apply_operation(session, page, result, change_id=change.id,
                                            received_at=received_at)
+                    self._decide(session, page, item, change.id)
                     change.item_id, change.status = item.id, ChangeStatus.done
                     change.last_error = None
                     bound.info("change.applied", item_id=item.id,
@@ -168,6 +176,38 @@ class Processor:
             change.last_error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
             change.next_attempt_at = self._backoff(change.attempts)
             bound.exception("change.retry", attempts=change.attempts)
+
+    def _decide(self, session: Session, page: Page, item: Item, change_id: int) -> None:
+        """Run the rules over every version this change added; store each decision."""
+        versions = session.scalars(select(ItemVersion).where(
+            ItemVersion.item_id == item.id, ItemVersion.change_id == change_id)).all()
+        if versions:
+            policy = current_policy(session, page)
+            for version in versions:
+                self._decide_version(session, item, version, policy)
+
+    def _decide_version(self, session: Session, item: Item, version: ItemVersion,
+                        policy: Policy) -> None:
+        types = {m.get("type") for m in version.media}
+        media = MediaFacts(has_image=bool(types & {"photo", "image", "sticker"}),
+                           has_video="video" in types)
+        decision = self.rules.check(version.text or "", policy,
+                                    today=datetime.now(STOCKHOLM).date(), media=media)
+        row = session.scalar(select(ItemDecision)
+                             .where(ItemDecision.item_version_id == version.id))
+        if row is None:  # a version decided on unknown text is decided again once known
+            row = ItemDecision(item_id=item.id, item_version_id=version.id)
+            session.add(row)
+        row.decision, row.register, row.observe = (decision.decision, decision.register,
+                                                   decision.observe)
+        row.categories, row.explanation = list(decision.categories), decision.as_dict()
+        row.engine_version, row.policy_version = decision.engine_version, policy.version
+        row.decided_at = utcnow()
+        session.flush()
+        if decision.decision != "allow":
+            log.info("item.decided", item_id=item.id, version=version.seq,
+                     decision=decision.decision, categories=list(decision.categories),
+                     register=decision.register, observe=decision.observe)
 
     # -- step 3 -------------------------------------------------------------------------
     def fetch_missing(self) -> int:
@@ -232,7 +272,12 @@ class Processor:
                 if isinstance(name, str) and item.author is not None:
                     item.author.name = name
             else:
-                _fill_from_graph(session, item, data)
+                filled = _fill_from_graph(session, item, data)
+                if filled is not None:
+                    page = session.get(Page, item.page_id)
+                    if page is not None:
+                        self._decide_version(session, item, filled,
+                                             current_policy(session, page))
             item.fetch_status, item.fetch_error = FetchStatus.done, None
             item.fetch_attempts += 1
             log.info("item.fetched", item_id=item.id, platform_id=item.platform_id)
@@ -266,8 +311,9 @@ class Processor:
             bound.warning("item.fetch_retry", attempts=item.fetch_attempts, error=item.fetch_error)
 
 
-def _fill_from_graph(session: Session, item: Item, data: dict[str, Any]) -> None:
-    """Fill in what the webhook lacked. Facts already recorded are never replaced."""
+def _fill_from_graph(session: Session, item: Item, data: dict[str, Any]) -> ItemVersion | None:
+    """Fill in what the webhook lacked. Facts already recorded are never replaced.
+    Returns the version whose text was filled in or added, if any."""
     sender = data.get("from")
     if isinstance(sender, dict) and sender.get("id") is not None:
         author = upsert_author(
@@ -282,7 +328,7 @@ def _fill_from_graph(session: Session, item: Item, data: dict[str, Any]) -> None
         item.fetch_error = "the Graph API did not give the sender"
     message = data.get("message")
     if not isinstance(message, str):
-        return
+        return None
     versions = list(session.scalars(
         select(ItemVersion).where(ItemVersion.item_id == item.id)
         .order_by(ItemVersion.observed_at.desc(), ItemVersion.seq.desc())
@@ -292,10 +338,16 @@ def _fill_from_graph(session: Session, item: Item, data: dict[str, Any]) -> None
         unknown.text = message
         unknown.content_sha256 = content_hash(message, [])
         unknown.source = "graph"
-    elif not versions:
-        session.add(ItemVersion(item_id=item.id, seq=1, text=message, media=[],
-                                content_sha256=content_hash(message, []), observed_at=utcnow(),
-                                verb="fetched", source="graph"))
+        session.flush()
+        return unknown
+    if not versions:
+        added = ItemVersion(item_id=item.id, seq=1, text=message, media=[],
+                            content_sha256=content_hash(message, []), observed_at=utcnow(),
+                            verb="fetched", source="graph")
+        session.add(added)
+        session.flush()
+        return added
+    return None
 
 
 def _insert_change(session: Session, event_id: int, position: int, change: RawChange) -> None:

@@ -12,6 +12,7 @@ from app.api.deps import CurrentUser, SessionDep, may_see_unit
 from app.core.errors import AppError
 from app.pages.models import Page
 from app.rules.engine import Policy
+from app.rules.policies import current_policy
 
 router = APIRouter(prefix="/api/v1/rules", tags=["rules"])
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -57,5 +58,6 @@ def check(body: CheckIn, request: Request, session: SessionDep, user: CurrentUse
                                                  Page.removed_at.is_(None)))
         if page is None or not may_see_unit(user, page.unit):
             raise AppError(404, f"no managed page {body.page_id}")
+        policy = current_policy(session, page)
     today = datetime.now(STOCKHOLM).date()
     return request.app.state.rules.check(body.text, policy, today=today).as_dict()
