@@ -561,3 +561,32 @@ def test_hostile_input_is_fast(text: str) -> None:
     for detect in ALL:
         check_spans(text, detect(text, today=TODAY))
     assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("Anna Svensson bor på Storgatan 12 B i Falun", ["Storgatan 12 B"]),
+    ("Hon flyttade till Åsvägen 3, lgh 1102 med Kalle Karlsson", ["Åsvägen 3, lgh 1102"]),
+    ("Biblioteket på Kristinegatan 14 har öppet till 19", []),  # a place, no person
+    ("Storgatan är avstängd vid nummer 12", []),
+    ("Per Olsson gillar korv", []),
+])
+def test_addresses_count_only_next_to_a_name(text, found):
+    from app.rules.detectors import find_addresses
+
+    assert [d.value for d in find_addresses(text)] == found
+    for d in find_addresses(text):
+        assert d.kind == "address" and text[d.start:d.end] == d.value
+
+
+@pytest.mark.parametrize("hostile", [
+    "Anna Berg Storgatan 1 " * 5000, "Anna Berg " * 10000 + "Storgatan 1",
+    "Storgatan 1 " * 8000, "A" + "a" * 100000 + "gatan 1",
+])
+def test_addresses_on_hostile_input_are_fast(hostile):
+    import time
+
+    from app.rules.detectors import find_addresses
+
+    start = time.perf_counter()
+    find_addresses(hostile)
+    assert time.perf_counter() - start < 1.0

@@ -68,6 +68,8 @@ def test_social_services_terms_are_secret_only_beside_an_identity(engine):
     assert "secret" not in plain.categories and not plain.register
     named = decide(engine, "Orosanmälan om barnet 121212-1212 till socialtjänsten")
     assert "secret" in named.categories and named.register
+    housed = decide(engine, "Orosanmälan om Lisa Berg på Storgatan 5 i Falun")
+    assert housed.register and {"secret", "personal_data"} <= set(housed.categories)
 
 
 def test_secret_is_at_least_hidden_whatever_the_policy(engine):

@@ -23,7 +23,7 @@ as given (``text[start:end] == value``):
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -649,10 +649,46 @@ def find_special_category_terms(text: str, *, today: date | None = None) -> list
 # When detections overlap, the stronger evidence wins: a checksummed identity number over a
 # phone number that happens to be the same digits, an e-mail address over a phone number or
 # a word inside it ("0701234567@sms.se", "cancer.stod@region.se").
+# --- street addresses next to a name ----------------------------------------------------
+# A Swedish street address (Storgatan 12, Åsvägen 3 B, Kopparvägen 14 lgh 1102) is personal
+# data when it tells where a named person lives; an address alone is usually a place (the
+# library on Kristinegatan 14). So an address counts only with a person's name, written
+# as two capitalised words, within a few words of it.
+_STREET = re.compile(
+    r"\b[A-ZÅÄÖ][a-zåäöé]{1,30}(?:gatan|vägen|gränd|gränden|stigen|backen|torget|allén|"
+    r"leden|slingan|platsen|liden|gärdet|vägen|väg|gata)\s{1,3}\d{1,4}(?:\s?[A-Ha-h]\b)?"
+    r"(?:,?\s{1,3}lgh\s{1,3}\d{3,4})?"
+)
+_NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]{1,20}(?:-[A-ZÅÄÖ][a-zåäöé]{1,20})?\s{1,3}"
+                   r"[A-ZÅÄÖ][a-zåäöé]{1,25}(?:-[A-ZÅÄÖ][a-zåäöé]{1,25})?\b")
+_NEAR = 60  # characters between the name and the address
+
+
+def find_addresses(text: str, *, today: date | None = None) -> list[Detection]:
+    if not _STREET.search(text):
+        return []
+    names = [m for m in _NAME.finditer(text) if not _STREET.match(text, m.start())]
+    name_starts = [n.start() for n in names]  # names never overlap: sorted by end too
+    found = []
+    for m in _STREET.finditer(text):
+        # Only the names that start within reach of the address can be near it.
+        lo = bisect_left(name_starts, m.start() - _NEAR - 100)  # a name is < 100 chars
+        hi = bisect_right(name_starts, m.end() + _NEAR)
+        near = [n for n in names[lo:hi]
+                if ((n.end() <= m.start() and m.start() - n.end() <= _NEAR)
+                    or (n.start() >= m.end() and n.start() - m.end() <= _NEAR))]
+        if near:
+            found.append(Detection("address", m.start(), m.end(), m.group(0),
+                                   f"street address {m.group(0)} next to the name "
+                                   f"{near[0].group(0)}"))
+    return found
+
+
 _PRIORITY = {"personnummer": 0, "samordningsnummer": 0, "email": 1, "phone": 2,
-             "special_category": 3}
+             "address": 3, "special_category": 4}
 _DETECTORS: tuple[Callable[..., list[Detection]], ...] = (
-    find_identity_numbers, find_emails, find_phone_numbers, find_special_category_terms,
+    find_identity_numbers, find_emails, find_phone_numbers, find_addresses,
+    find_special_category_terms,
 )
 
 

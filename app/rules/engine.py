@@ -33,7 +33,7 @@ DEFAULT_ACTIONS: dict[str, str] = {
 MIN_ACTION = {"secret": "hide"}
 # These terms make content secret only beside something that identifies a person.
 SECRET_CONTEXT_LIST = "secret-context"
-IDENTIFYING = frozenset({"personnummer", "samordningsnummer", "phone", "email"})
+IDENTIFYING = frozenset({"personnummer", "samordningsnummer", "phone", "email", "address"})
 WORDLIST_DIR = Path(__file__).resolve().parents[2] / "wordlists"
 
 
