@@ -232,9 +232,6 @@ def squeeze_word(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", word)
 
 
-def is_word_char(c: str) -> bool:
-    return c.isalpha()
-
 
 
 def _identity(n: int) -> tuple[int, ...]:
