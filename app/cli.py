@@ -91,6 +91,7 @@ def worker() -> None:
     from app.jobs.scheduler import start_scheduler
     from app.processing.processor import Processor
     from app.processing.worker import Worker
+    from app.rules.engine import RuleEngine
 
     s = settings()
     _setup_logging(s)
@@ -98,7 +99,8 @@ def worker() -> None:
     if current_revision(db.engine) != head_revision():
         fail("the database schema is not at the latest migration: run `uppsikt db upgrade`")
     graph = GraphClient.from_settings(s)
-    w = Worker(Processor(db, s, graph), poll_seconds=s.worker_poll_seconds)
+    w = Worker(Processor(db, s, graph, RuleEngine.from_directory()),
+               poll_seconds=s.worker_poll_seconds)
     scheduler = start_scheduler(db)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: w.stop(timeout=0))

@@ -37,7 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         graph = GraphClient.from_settings(settings)
-        worker = Worker(Processor(db, settings, graph), poll_seconds=settings.worker_poll_seconds)
+        worker = Worker(Processor(db, settings, graph, app.state.rules),
+                        poll_seconds=settings.worker_poll_seconds)
         intake = IntakeWriter(db, max_batch=settings.intake_max_batch, on_commit=worker.wake)
         app.state.db, app.state.intake, app.state.worker = db, intake, worker
         app.state.migration_head = head_revision()

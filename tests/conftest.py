@@ -25,6 +25,7 @@ from app.graph.client import GraphClient
 from app.main import create_app
 from app.pages.service import add_page
 from app.processing.processor import Processor
+from app.rules.engine import RuleEngine
 from app.webhooks.signature import sign
 from tests.fakes.graph import FakeGraphServer
 
@@ -153,10 +154,16 @@ def client(settings: Settings, db: Database) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture(scope="session")
+def rules() -> RuleEngine:
+    return RuleEngine.from_directory()
+
+
 @pytest.fixture
-def processor(settings: Settings, db: Database, graph_state: Any) -> Iterator[Processor]:
+def processor(settings: Settings, db: Database, graph_state: Any,
+              rules: RuleEngine) -> Iterator[Processor]:
     graph = GraphClient.from_settings(settings)
-    yield Processor(db, settings, graph)
+    yield Processor(db, settings, graph, rules)
     graph.close()
 
 

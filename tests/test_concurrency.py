@@ -18,7 +18,7 @@ from tests.conftest import add_test_page, post_signed
 from tests.test_processing import comment, delivery
 
 
-def test_concurrent_workers_never_process_a_row_twice(client, db, settings, monkeypatch):
+def test_concurrent_workers_never_process_a_row_twice(client, db, settings, monkeypatch, rules):
     add_test_page(db)
     for n in range(120):
         body = delivery(comment(f"200_{n}", message=f"nr {n}"),
@@ -42,7 +42,7 @@ def test_concurrent_workers_never_process_a_row_twice(client, db, settings, monk
     def work() -> None:
         database = Database(settings.database_url)
         graph = GraphClient.from_settings(fast)
-        processor = Processor(database, fast, graph)
+        processor = Processor(database, fast, graph, rules)
         try:
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline:

@@ -61,9 +61,9 @@ class FetchClaim:
 
 class Processor:
     def __init__(self, db: Database, settings: Settings, graph: GraphClient,
-                 rules: RuleEngine | None = None) -> None:
+                 rules: RuleEngine) -> None:
         self.db = db
-        self.rules = rules or RuleEngine.from_directory()
+        self.rules = rules
         self.settings = settings
         self.graph = graph
         self.batch = settings.worker_batch_size
