@@ -29,8 +29,8 @@ def test_concurrent_workers_never_process_a_row_twice(client, db, settings, monk
     lock = threading.Lock()
     real = Processor._apply_one
 
-    def counting(self, session, change, page, received_at):
-        real(self, session, change, page, received_at)
+    def counting(self, session, change, page, received_at, policies):
+        real(self, session, change, page, received_at, policies)
         if change.status == "done":
             with lock:
                 applied[change.id] += 1

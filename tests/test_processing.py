@@ -232,11 +232,11 @@ def test_worker_dying_mid_batch_leaves_rows_to_retry(client, db, processor, monk
     processor.split_deliveries()
     calls = []
 
-    def die(session, change, page, received_at):
+    def die(session, change, page, received_at, policies):
         calls.append(change.id)
         if len(calls) == 2:
             raise SystemExit("killed")  # not an Exception: escapes the per-change guard
-        return real(session, change, page, received_at)
+        return real(session, change, page, received_at, policies)
 
     real = processor._apply_one
     monkeypatch.setattr(processor, "_apply_one", die)

@@ -132,6 +132,7 @@ class Processor:
                 .where(InboxEvent.id.in_({c.inbox_event_id for c in changes}))
             ).all())
             pages: dict[str, Page | None] = {}
+            policies: dict[int, Policy] = {}  # read once per page and batch
             for change in changes:
                 pid = change.page_platform_id
                 if pid not in pages:
@@ -139,11 +140,11 @@ class Processor:
                         select(Page).where(Page.platform_id == pid, Page.removed_at.is_(None))
                     )
                 self._apply_one(session, change, pages[pid],
-                                received.get(change.inbox_event_id) or utcnow())
+                                received.get(change.inbox_event_id) or utcnow(), policies)
             return len(changes)
 
     def _apply_one(self, session: Session, change: InboxChange, page: Page | None,
-                   received_at: datetime) -> None:
+                   received_at: datetime, policies: dict[int, Policy]) -> None:
         bound = log.bind(inbox_event_id=change.inbox_event_id, change_id=change.id)
         if page is None:
             change.status = ChangeStatus.held
@@ -161,7 +162,7 @@ class Processor:
                 else:
                     item = apply_operation(session, page, result, change_id=change.id,
                                            received_at=received_at)
-                    self._decide(session, page, item, change.id)
+                    self._decide(session, page, item, change.id, policies)
                     change.item_id, change.status = item.id, ChangeStatus.done
                     change.last_error = None
                     bound.info("change.applied", item_id=item.id,
@@ -177,14 +178,16 @@ class Processor:
             change.next_attempt_at = self._backoff(change.attempts)
             bound.exception("change.retry", attempts=change.attempts)
 
-    def _decide(self, session: Session, page: Page, item: Item, change_id: int) -> None:
+    def _decide(self, session: Session, page: Page, item: Item, change_id: int,
+                policies: dict[int, Policy]) -> None:
         """Run the rules over every version this change added; store each decision."""
         versions = session.scalars(select(ItemVersion).where(
             ItemVersion.item_id == item.id, ItemVersion.change_id == change_id)).all()
         if versions:
-            policy = current_policy(session, page)
+            if page.id not in policies:
+                policies[page.id] = current_policy(session, page)
             for version in versions:
-                self._decide_version(session, item, version, policy)
+                self._decide_version(session, item, version, policies[page.id])
 
     def _decide_version(self, session: Session, item: Item, version: ItemVersion,
                         policy: Policy) -> None:
