@@ -331,10 +331,11 @@ def rules_check(
 
     policy = Policy()
     if page is not None:
+        from app.pages.service import get_managed_page
         from app.rules.policies import current_policy
 
         with transaction() as (session, _):
-            policy = current_policy(session, _managed_page(session, page))
+            policy = current_policy(session, get_managed_page(session, page))
     try:
         engine = RuleEngine.from_directory()
     except WordListError as exc:
@@ -342,18 +343,6 @@ def rules_check(
     today = datetime.now(ZoneInfo("Europe/Stockholm")).date()
     decision = engine.check(text, policy, today=today)
     typer.echo(json.dumps(decision.as_dict(), ensure_ascii=False, indent=2))
-
-
-def _managed_page(session: Session, platform_id: str):  # noqa: ANN202 - a Page
-    from sqlalchemy import select
-
-    from app.pages.models import Page
-
-    page = session.scalar(select(Page).where(Page.platform_id == platform_id,
-                                             Page.removed_at.is_(None)))
-    if page is None:
-        raise AppError(404, f"no managed page {platform_id}")
-    return page
 
 
 @rules_cli.command("policy")
@@ -367,11 +356,12 @@ def rules_policy(
     """Show a page's policy and its versions, or set a new version."""
     from sqlalchemy import select
 
+    from app.pages.service import get_managed_page
     from app.rules.models import PolicyVersion
     from app.rules.policies import set_policy
 
     with transaction() as (session, _):
-        p = _managed_page(session, page)
+        p = get_managed_page(session, page)
         if set_file is not None:
             raw = sys.stdin.read() if set_file == "-" else _read_text(set_file)
             try:
@@ -402,11 +392,12 @@ def rules_words(
     actor: Annotated[str, typer.Option(help="Who makes the change (recorded).")] = "cli",
 ) -> None:
     """Import a page's own words (Facebook's comma-separated format) as a new policy version."""
+    from app.pages.service import get_managed_page
     from app.rules.policies import import_facebook_words
 
     text = sys.stdin.read() if file == "-" else _read_text(file)
     with transaction() as (session, _):
-        row = import_facebook_words(session, _managed_page(session, page), text, name=name,
+        row = import_facebook_words(session, get_managed_page(session, page), text, name=name,
                                     category=category, actor=actor)
         typer.echo(f"page {page}: policy version {row.version} ({row.note})")
 

@@ -38,14 +38,21 @@ def add_page(session: Session, *, secret_key: str, platform_id: str, name: str, 
     return page, released
 
 
+def get_managed_page(session: Session, platform_id: str) -> Page:
+    """A page Uppsikt manages (not removed), by its Facebook id; 404 otherwise."""
+    page = session.scalar(select(Page).where(Page.platform_id == platform_id,
+                                             Page.removed_at.is_(None)))
+    if page is None:
+        raise AppError(404, f"no managed page {platform_id}")
+    return page
+
+
 def set_page_token(session: Session, *, secret_key: str, platform_id: str, token: str) -> Page:
     """Replace a page's access token (after Meta invalidated it) and resume its work."""
     token = token.strip()
     if not token:
         raise AppError(422, "token must not be empty")
-    page = session.scalar(select(Page).where(Page.platform_id == platform_id))
-    if page is None or page.removed_at is not None:
-        raise AppError(404, f"no managed page {platform_id}")
+    page = get_managed_page(session, platform_id)
     page.token_encrypted = encrypt_page_token(secret_key, token)
     page.token_status, page.token_error = "ok", None
     # Fetches paused for want of a usable token are due again now.
@@ -59,9 +66,7 @@ def set_page_token(session: Session, *, secret_key: str, platform_id: str, token
 
 def remove_page(session: Session, platform_id: str) -> Page:
     """Stop managing a page: forget its token, keep everything archived from it."""
-    page = session.scalar(select(Page).where(Page.platform_id == platform_id))
-    if page is None or page.removed_at is not None:
-        raise AppError(404, f"no managed page {platform_id}")
+    page = get_managed_page(session, platform_id)
     page.removed_at = utcnow()
     page.token_encrypted = None
     return page

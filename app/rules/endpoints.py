@@ -6,11 +6,10 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from app.api.deps import CurrentUser, SessionDep, may_see_unit
 from app.core.errors import AppError
-from app.pages.models import Page
+from app.pages.service import get_managed_page
 from app.rules.engine import Policy
 from app.rules.policies import current_policy
 
@@ -54,9 +53,8 @@ def check(body: CheckIn, request: Request, session: SessionDep, user: CurrentUse
     """What the rules decide for a text, with every match explained."""
     policy = Policy()
     if body.page_id is not None:
-        page = session.scalar(select(Page).where(Page.platform_id == body.page_id,
-                                                 Page.removed_at.is_(None)))
-        if page is None or not may_see_unit(user, page.unit):
+        page = get_managed_page(session, body.page_id)
+        if not may_see_unit(user, page.unit):
             raise AppError(404, f"no managed page {body.page_id}")
         policy = current_policy(session, page)
     today = datetime.now(STOCKHOLM).date()
