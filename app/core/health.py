@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app.core.migrate import current_revision, head_revision
+from app.core.migrate import current_revision
 
 router = APIRouter(tags=["health"])
 
