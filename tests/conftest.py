@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,6 +167,25 @@ def processor(settings: Settings, db: Database, graph_state: Any,
     graph = GraphClient.from_settings(settings)
     yield Processor(db, settings, graph, rules)
     graph.close()
+
+
+UPPSIKT = [sys.executable, "-m", "app"]
+
+
+@pytest.fixture
+def run(database_url: str, db: Database) -> Any:
+    """Runs `uppsikt` as a real subprocess against the test database."""
+    env = {**os.environ, "UPPSIKT_DATABASE_URL": database_url, "UPPSIKT_SECRET_KEY": SECRET_KEY}
+    cwd = Path(__file__).resolve().parents[1]
+
+    def run_(*args: str, stdin: str | None = None, ok: bool = True):
+        result = subprocess.run([*UPPSIKT, *args], input=stdin, capture_output=True, text=True,
+                                env=env, cwd=cwd, timeout=60)
+        if ok:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    return run_
 
 
 def post_signed(client: TestClient, body: bytes, *, secret: str = APP_SECRET) -> Any:

@@ -4,31 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from app.pages.models import Page
-from tests.conftest import SECRET_KEY
-
-UPPSIKT = [sys.executable, "-m", "app"]
-
-
-@pytest.fixture
-def run(database_url, tmp_path, db):
-    env = {**os.environ, "UPPSIKT_DATABASE_URL": database_url, "UPPSIKT_SECRET_KEY": SECRET_KEY}
-    cwd = Path(__file__).resolve().parents[1]
-
-    def run_(*args: str, stdin: str | None = None, ok: bool = True):
-        result = subprocess.run([*UPPSIKT, *args], input=stdin, capture_output=True, text=True,
-                                env=env, cwd=cwd, timeout=60)
-        if ok:
-            assert result.returncode == 0, result.stderr
-        return result
-
-    return run_
+from tests.conftest import UPPSIKT
 
 
 def test_pages_add_list_remove(run, db):

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from app.content.models import Item, ItemStateEvent, ItemVersion
+from app.content.models import Item, ItemVersion
 from app.core.db import utcnow
 from app.webhooks.models import InboxChange, InboxEvent
 from tests.conftest import (
@@ -224,8 +224,6 @@ def test_one_bad_change_never_blocks_the_others(client, db, processor, monkeypat
 
 def test_worker_dying_mid_batch_leaves_rows_to_retry(client, db, processor, monkeypatch):
     """A crash (not an exception caught per change) rolls the whole batch back."""
-    import app.processing.processor as proc
-
     add_test_page(db)
     deliver(client, processor)  # nothing yet
     assert post_signed(client, delivery(comment("100_20"), comment("100_21"))).status_code == 200

@@ -107,6 +107,3 @@ def test_policy_and_words_from_the_cli(run, db, tmp_path):
     bad.write_text("{not json")
     r = run("rules", "policy", "--page", FEED_PAGE, "--set", str(bad), ok=False)
     assert r.returncode == 2 and "not JSON" in r.stderr
-
-
-from tests.test_cli import run  # noqa: E402,F401  (the subprocess fixture)
