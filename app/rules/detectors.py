@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -686,16 +686,40 @@ def find_addresses(text: str, *, today: date | None = None) -> list[Detection]:
 
 _PRIORITY = {"personnummer": 0, "samordningsnummer": 0, "email": 1, "phone": 2,
              "address": 3, "special_category": 4}
-_DETECTORS: tuple[Callable[..., list[Detection]], ...] = (
-    find_identity_numbers, find_emails, find_phone_numbers, find_addresses,
-    find_special_category_terms,
-)
+_ASCII_DIGITS = b"0123456789"
+_ANY_DIGIT = re.compile(r"\d")
 
 
-def find_personal_data(text: str, *, today: date | None = None) -> list[Detection]:
-    """All detectors, sorted by start; of overlapping detections only the strongest kept."""
+def _identifying(text: str, ref: date) -> list[Detection]:
+    """The detectors that tell who a text is about, each run only when the text has what
+    it needs (ten digits for an identity number, seven for a phone number, an "@", a
+    digit for a street number): most comments have none of it."""
+    raw = text.encode("utf-8", "surrogatepass")
+    digits = len(raw) - len(raw.translate(None, _ASCII_DIGITS))
+    found: list[Detection] = []
+    if digits >= 10:
+        found += find_identity_numbers(text, today=ref)
+    if digits >= 7:
+        found += find_phone_numbers(text, today=ref)
+    if "@" in text:
+        found += find_emails(text, today=ref)
+    if digits or (not text.isascii() and _ANY_DIGIT.search(text)):
+        found += find_addresses(text, today=ref)
+    return found
+
+
+def find_personal_data(text: str, *, today: date | None = None,
+                       identified_only: bool = False) -> list[Detection]:
+    """All detectors, sorted by start; of overlapping detections only the strongest kept.
+
+    With ``identified_only``, special-category terms count only beside something that
+    identifies a person (an identity number, phone number, e-mail or street address): alone
+    they are public discussion, and the list is empty."""
     ref = today if today is not None else date.today()
-    candidates = [d for detect in _DETECTORS for d in detect(text, today=ref)]
+    candidates = _identifying(text, ref)
+    if identified_only and not candidates:
+        return []
+    candidates += find_special_category_terms(text, today=ref)
     candidates.sort(key=lambda d: (_PRIORITY.get(d.kind, 9), d.start, -d.end))
     # Kept detections never overlap, so ordered by start they are ordered by end too, and a
     # newcomer can only collide with its two neighbours: bisect, not a scan of all kept

@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 from app.rules import detectors
 from app.rules.links import find_links
 from app.rules.matcher import Matcher
-from app.rules.textnorm import normalise
 from app.rules.wordlists import CATEGORIES, WordList, load_directory
 
 ENGINE_VERSION = "1"
@@ -33,7 +32,6 @@ DEFAULT_ACTIONS: dict[str, str] = {
 MIN_ACTION = {"secret": "hide"}
 # These terms make content secret only beside something that identifies a person.
 SECRET_CONTEXT_LIST = "secret-context"
-IDENTIFYING = frozenset({"personnummer", "samordningsnummer", "phone", "email", "address"})
 WORDLIST_DIR = Path(__file__).resolve().parents[2] / "wordlists"
 
 
@@ -56,12 +54,20 @@ class Policy:
             if category not in CATEGORIES or action not in ACTIONS:
                 raise ValueError(f"bad policy entry {category} -> {action}")
 
+    @cached_property
+    def _action_map(self) -> dict[str, str]:
+        given = dict(self.actions)
+        actions = {}
+        for category in CATEGORIES:
+            action = given.get(category, DEFAULT_ACTIONS.get(category, "review"))
+            floor = MIN_ACTION.get(category)
+            if floor and ACTIONS.index(action) < ACTIONS.index(floor):
+                action = floor
+            actions[category] = action
+        return actions
+
     def action_for(self, category: str) -> str:
-        action = dict(self.actions).get(category, DEFAULT_ACTIONS.get(category, "review"))
-        floor = MIN_ACTION.get(category)
-        if floor and ACTIONS.index(action) < ACTIONS.index(floor):
-            return floor
-        return action
+        return self._action_map[category]
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,14 @@ class Decision:
         }
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """What a policy's level, own words and allow-words compile to."""
+
+    matcher: Matcher
+    wordlist_versions: tuple[tuple[str, str], ...]
+
+
 class RuleEngine:
     def __init__(self, lists: Sequence[WordList]) -> None:
         self.lists = tuple(lists)
@@ -115,34 +129,31 @@ class RuleEngine:
         return cls(load_directory(path))
 
     def _build(self, level: str, custom: tuple[WordList, ...],
-               allow: frozenset[str]) -> Matcher:
+               allow: frozenset[str]) -> _Compiled:
         # The page's own words are the authority's choice: they apply whatever the level.
         lists = () if level == "off" else self.lists
-        return Matcher(lists, level=level, always=custom, allow=allow)
+        return _Compiled(Matcher(lists, level=level, always=custom, allow=allow),
+                         tuple((wl.id, wl.version) for wl in (*self.lists, *custom)))
 
     def check(self, text: str, policy: Policy = Policy(), *, today: date,
               media: MediaFacts = MediaFacts()) -> Decision:
         matches: list[Match] = []
-        norm = normalise(text)
         custom = () if policy.level == "off" else policy.custom
-        matcher = self._compile(policy.level, custom, policy.allow_words)
-        found = detectors.find_personal_data(text, today=today)
-        found_ids = {d.kind for d in found}
+        compiled = self._compile(policy.level, custom, policy.allow_words)
+        # Health, religion, offences ... are personal data when about someone identified
+        # in the same text; alone they are public discussion.
+        found = detectors.find_personal_data(text, today=today, identified_only=True)
+        identified = bool(found)
         for d in found:
-            # Health, religion, offences ... are personal data when about someone
-            # identified in the same text; alone they are public discussion.
-            if d.kind == "special_category" and not (found_ids & IDENTIFYING):
-                continue
             matches.append(Match("personal_data", "detector", d.kind, ENGINE_VERSION, d.detail,
                                  d.value, d.start, d.end, "detector",
                                  policy.action_for("personal_data")))
-        for hit in matcher.find(norm):
+        for hit in compiled.matcher.scan(text):
             wl, entry = hit.wordlist, hit.entry
-            if wl.id == SECRET_CONTEXT_LIST and not (found_ids & IDENTIFYING):
+            if wl.id == SECRET_CONTEXT_LIST and not identified:
                 continue
-            start, end = norm.span(hit.start, hit.end)
             matches.append(Match(wl.category, "list", wl.id, wl.version, entry.pattern,
-                                 text[start:end], start, end, hit.how,
+                                 text[hit.start:hit.end], hit.start, hit.end, hit.how,
                                  policy.action_for(wl.category)))
         for link in find_links(text, allow=policy.link_allow, deny=policy.link_deny):
             if link.reason:
@@ -153,13 +164,12 @@ class RuleEngine:
             matches.append(Match("copyright", "media", "media", ENGINE_VERSION,
                                  "images and videos are checked for copyright by a person",
                                  "", None, None, "media", policy.action_for("copyright")))
-        matches.sort(key=lambda m: (m.start if m.start is not None else -1, m.category))
+        if len(matches) > 1:
+            matches.sort(key=lambda m: (m.start if m.start is not None else -1, m.category))
         categories = tuple(sorted({m.category for m in matches}))
         decision = max((m.action for m in matches), key=ACTIONS.index, default="allow")
         return Decision(
             decision=decision, register="secret" in categories, categories=categories,
             matches=tuple(matches), observe=policy.observe, policy_version=policy.version,
-            wordlist_versions=tuple((wl.id, wl.version) for wl in (*self.lists, *custom)),
+            wordlist_versions=compiled.wordlist_versions,
         )
-
-

@@ -38,8 +38,13 @@ _TLDS = frozenset(("se nu com net org io ly ru xyz top info biz co me gl gd cc a
                    "site online shop click link live").split())
 
 
+_DOT_LETTER = re.compile(r"\.[^\W\d_]")
+
+
 def _may_hold_link(text: str) -> bool:
     """A cheap look before the full expression: a scheme, www. or a dot before a TLD."""
+    if "://" not in text and _DOT_LETTER.search(text) is None:
+        return False  # every link has one or the other: most comments neither
     lower = text.lower()
     if "http" in lower or "www." in lower:
         return True

@@ -67,35 +67,69 @@ def _clusters(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-# The fast path's test: each character becomes its class (L letter, D digit or leet
-# symbol, ! itself, space, . other plain ASCII, ? anything else); plain text shows none of
-# the shapes evasions need.
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZåäöÅÄÖéÉüÜ"
-_CLASSES = {c: "." for c in map(chr, range(0x20, 0x7F))}
-_CLASSES.update({c: "L" for c in _LETTERS})
-_CLASSES.update({c: "D" for c in "0123456789@$€|*"})
-_CLASSES.update({"!": "!", " ": " "})
-_SIGNATURE = str.maketrans(_CLASSES)
-_TRIPLE = re.compile(r"(.)\1\1", re.IGNORECASE)
-# A word with letters and leet characters (a trailing ! is punctuation).
-_LEET_SHAPE = re.compile(r"[D!]L|L[D!]*D|L!+[LD]")
-_OTHER = re.compile("[^\x20-\x7eåäöÅÄÖéÉüÜ€]")
-_SPELLED = tuple(f"{c}L{sep}L{sep}L" for sep in " .-_" for c in " .D!")
-_SPELLED_START = ("L L L", "L.L.L", "L-L-L", "L_L_L")
+# The fast path reads a comment's Latin-1 bytes through one table: letters become their
+# lower-case selves, digits and leet symbols "0", characters outside plain Swedish text
+# NUL, everything else a space. Plain text shows none of the shapes evasions need:
+# characters from elsewhere, a letter beside a digit or symbol (j4vla, f*n), three equal
+# letters (JÄÄÄVLA), single letters in a row (f a n, f.i.t.t.a), runs of spaces, "!" inside
+# a word (h!mmel).
+_LETTERS = "abcdefghijklmnopqrstuvwxyzåäöéü"
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖÉÜ"
+_OTHER = "\x00"
+
+
+def _latin1_table(default: str, mapping: dict[str, str]) -> bytes:
+    table = bytearray(default.encode("latin-1") * 256)
+    for chars, to in mapping.items():
+        for i, c in enumerate(chars):
+            table[ord(c)] = ord(to[i] if len(to) > 1 else to)
+    return bytes(table)
+
+
+_VIEW_TABLE = _latin1_table(_OTHER, {
+    "".join(map(chr, range(0x20, 0x7F))): " ", _LETTERS: _LETTERS, _UPPER: _LETTERS,
+    "0123456789@$|*": "0",
+})
+_LEET_BANG = re.compile(r"!+[0-9a-zA-ZåäöÅÄÖéÉüÜ@$|*]")  # h!mmel, fan!!1
+_PLAIN_LETTER = f"[{_LETTERS}]"
+# What the matcher's automaton looks for in the view (see plain_view), as one expression.
+_NOT_PLAIN = re.compile(
+    f"{_OTHER}|{_PLAIN_LETTER}0|0{_PLAIN_LETTER}|({_PLAIN_LETTER})\\1\\1"
+    f"| {_PLAIN_LETTER} {_PLAIN_LETTER} "
+)
+NOT_PLAIN_KEYS = (
+    [_OTHER] + [f"{c}0" for c in _LETTERS] + [f"0{c}" for c in _LETTERS]
+    + [c * 3 for c in _LETTERS] + [f" {a} {b} " for a in _LETTERS for b in _LETTERS]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PlainText:
+    """A comment that may be plain Swedish text, where normalising is lower-casing."""
+
+    low: str  # the normalised text, if plain: every offset is the original's
+    view: str  # " " + low + " ", letters kept, digits and leet symbols "0", others " "
+
+
+def plain_view(original: str) -> PlainText | None:
+    """The plain reading of ``original``, or None when it needs the full normalisation.
+
+    Only the cheap tests are made here; the shapes in ``NOT_PLAIN_KEYS`` are left to an
+    automaton over ``view``, which sees them at no cost while it looks for words. Text
+    whose view has none of them normalises to ``low``."""
+    try:
+        raw = original.encode("latin-1")
+    except UnicodeEncodeError:
+        return None  # characters outside plain Swedish text
+    if "  " in original or ("!" in original and _LEET_BANG.search(original)):
+        return None
+    view = raw.translate(_VIEW_TABLE).decode("latin-1")
+    return PlainText(original.lower(), f" {view} ")
 
 
 def _is_plain(text: str) -> bool:
-    if _OTHER.search(text):
-        return False  # characters outside plain Swedish text
-    sig = text.translate(_SIGNATURE)
-    if "  " in sig:
-        return False  # runs of spaces
-    if _LEET_SHAPE.search(sig):
-        return False  # leetspeak or masks: j4vla, f*n, h!mmel
-    if ("L L L" in sig or "L.L.L" in sig or "L-L-L" in sig or "L_L_L" in sig) and (
-            sig.startswith(_SPELLED_START) or any(p in sig for p in _SPELLED)):
-        return False  # letters spelled out one by one
-    return _TRIPLE.search(text) is None
+    plain = plain_view(text)
+    return plain is not None and _NOT_PLAIN.search(plain.view) is None
 
 
 def normalise(original: str) -> Normalised:
@@ -103,10 +137,10 @@ def normalise(original: str) -> Normalised:
         # Most comments are plain text: lower-casing keeps every offset where it is.
         n = len(original)
         return Normalised(original.lower(), _identity(n), _identity_end(n), _flat(n))
-    return _normalise_full(original)
+    return normalise_full(original)
 
 
-def _normalise_full(original: str) -> Normalised:
+def normalise_full(original: str) -> Normalised:
     text, starts, ends = _fold(original)
     text = _leet(text)
     text, starts, ends = _join_separated(text, starts, ends)
