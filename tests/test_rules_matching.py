@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.rules.matcher import Matcher
-from app.rules.textnorm import normalise
+from app.rules.textnorm import normalise, normalise_full, plain_view
 from app.rules.wordlists import (
     EntryKind,
+    load_directory,
     WordListError,
     parse_facebook_list,
     parse_wordlist,
@@ -156,7 +157,6 @@ def test_spans_always_inside_the_text(text):
 
 def test_regex_prefilter_finds_what_a_full_scan_finds():
     """Regexes run only where a literal they need appears; that must lose nothing."""
-    from app.rules.wordlists import load_directory
 
     lists = load_directory(Path(__file__).parents[1] / "wordlists")
     matcher = Matcher(lists, level="strong")
@@ -188,9 +188,28 @@ def test_fast_path_agrees_with_the_full_normalisation(text):
 
     full = normalise_full(text)
     if _is_plain(text):
-        assert full.text == text.lower()
+        assert full.text == text.lower() == plain_view(text).low
         assert full.starts == tuple(range(len(text)))
         assert not any(full.emphasised)
+
+
+SHIPPED = Matcher(load_directory(Path(__file__).parents[1] / "wordlists"), level="strong")
+
+
+_PIECES = [*"fanjävlitdkusrhpe åäöÄFJ.-_!*@0134$|\n", "fan", "jävla", "idiot", "FAN",
+           "jag ska döda dig", "du borde skjutas", "skjuta", "kuk", "f a n", "JÄÄÄVLA",
+           "cp-unge", "100 % gratis", "bränn ner", "  "]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=20).map("".join))
+def test_scan_agrees_with_the_full_normalisation(text):
+    """The fast path (plain text read through the view) finds what the full
+    normalisation finds, at the same places."""
+    norm = normalise_full(text)
+    full = sorted((h.entry.pattern, *norm.span(h.start, h.end), h.how)
+                  for h in SHIPPED.find(norm))
+    assert sorted((h.entry.pattern, h.start, h.end, h.how) for h in SHIPPED.scan(text)) == full
 
 
 @settings(max_examples=1500, deadline=None)

@@ -10,11 +10,11 @@ list (with its version), the term, and the span in the text as written.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.rules import detectors
 from app.rules.links import find_links
@@ -70,8 +70,7 @@ class Policy:
         return self._action_map[category]
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     category: str
     source: str  # "list" | "detector" | "media"
     rule: str  # list id or detector name
@@ -90,8 +89,7 @@ class MediaFacts:
     has_video: bool = False
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     decision: str
     register: bool
     categories: tuple[str, ...]
@@ -99,13 +97,13 @@ class Decision:
     observe: bool
     engine_version: str = ENGINE_VERSION
     policy_version: str = "default"
-    wordlist_versions: tuple[tuple[str, str], ...] = field(default=())
+    wordlist_versions: tuple[tuple[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "decision": self.decision, "register": self.register,
             "categories": list(self.categories),
-            "matches": [asdict(m) for m in self.matches], "observe": self.observe,
+            "matches": [m._asdict() for m in self.matches], "observe": self.observe,
             "engine_version": self.engine_version, "policy_version": self.policy_version,
             "wordlists": dict(self.wordlist_versions),
         }
@@ -138,38 +136,43 @@ class RuleEngine:
     def check(self, text: str, policy: Policy = Policy(), *, today: date,
               media: MediaFacts = MediaFacts()) -> Decision:
         matches: list[Match] = []
+        actions = policy._action_map
         custom = () if policy.level == "off" else policy.custom
         compiled = self._compile(policy.level, custom, policy.allow_words)
         # Health, religion, offences ... are personal data when about someone identified
         # in the same text; alone they are public discussion.
         found = detectors.find_personal_data(text, today=today, identified_only=True)
-        identified = bool(found)
         for d in found:
             matches.append(Match("personal_data", "detector", d.kind, ENGINE_VERSION, d.detail,
-                                 d.value, d.start, d.end, "detector",
-                                 policy.action_for("personal_data")))
-        for hit in compiled.matcher.scan(text):
-            wl, entry = hit.wordlist, hit.entry
-            if wl.id == SECRET_CONTEXT_LIST and not identified:
+                                 d.value, d.start, d.end, "detector", actions["personal_data"]))
+        for wl, entry, start, end, how in compiled.matcher.scan(text):
+            if wl.id == SECRET_CONTEXT_LIST and not found:
                 continue
             matches.append(Match(wl.category, "list", wl.id, wl.version, entry.pattern,
-                                 text[hit.start:hit.end], hit.start, hit.end, hit.how,
-                                 policy.action_for(wl.category)))
+                                 text[start:end], start, end, how, actions[wl.category]))
         for link in find_links(text, allow=policy.link_allow, deny=policy.link_deny):
             if link.reason:
                 matches.append(Match("spam", "detector", "links", ENGINE_VERSION, link.reason,
                                      link.url, link.start, link.end, "detector",
-                                     policy.action_for("spam")))
+                                     actions["spam"]))
         if (media.has_image or media.has_video) and policy.review_images:
             matches.append(Match("copyright", "media", "media", ENGINE_VERSION,
                                  "images and videos are checked for copyright by a person",
-                                 "", None, None, "media", policy.action_for("copyright")))
+                                 "", None, None, "media", actions["copyright"]))
+        if not matches:
+            return Decision("allow", False, (), (), policy.observe, ENGINE_VERSION,
+                            policy.version, compiled.wordlist_versions)
         if len(matches) > 1:
-            matches.sort(key=lambda m: (m.start if m.start is not None else -1, m.category))
+            matches.sort(key=_match_order)
         categories = tuple(sorted({m.category for m in matches}))
-        decision = max((m.action for m in matches), key=ACTIONS.index, default="allow")
-        return Decision(
-            decision=decision, register="secret" in categories, categories=categories,
-            matches=tuple(matches), observe=policy.observe, policy_version=policy.version,
-            wordlist_versions=compiled.wordlist_versions,
-        )
+        strictest = max(_RANK[m.action] for m in matches)
+        return Decision(ACTIONS[strictest], "secret" in categories, categories, tuple(matches),
+                        policy.observe, ENGINE_VERSION, policy.version,
+                        compiled.wordlist_versions)
+
+
+_RANK = {action: rank for rank, action in enumerate(ACTIONS)}
+
+
+def _match_order(m: Match) -> tuple[int, str]:
+    return (m.start if m.start is not None else -1, m.category)

@@ -22,17 +22,11 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
-
-try:  # the regex parser moved in Python 3.11; the old names warn
-    from re import _constants as _c  # type: ignore[attr-defined]
-    from re import _parser  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _parser  # type: ignore[no-redef]
+from typing import Any, NamedTuple
 
 import ahocorasick
 
+from app.rules.literals import requirements
 from app.rules.textnorm import (
     MASK,
     NOT_PLAIN_KEYS,
@@ -48,8 +42,7 @@ _MASKED_WORD = re.compile(r"[^\W\d_]+\*+[^\W\d_*]*(?:\*+[^\W\d_*]*)*")
 _INNER_PUNCTUATION = frozenset("-'’.")
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     wordlist: WordList
     entry: Entry
     start: int  # in the text searched (see Matcher.find and Matcher.scan)
@@ -95,12 +88,16 @@ def _boundary_key(letters: str, kind: EntryKind) -> str:
     return f"{' ' if left else ''}{letters}{' ' if right else ''}"
 
 
+_Found = tuple[list[Hit], list[tuple[int, int]], list[int]]
+
+
 class _Slot:
     """What one key of the main automaton stands for."""
 
     def __init__(self) -> None:
         self.keys: list[_Key] = []  # word-list entries
         self.triggers: list[int] = []  # regular expressions this literal lets run
+        self.parts: list[int] = []  # parts of regular expressions this literal is one of
         self.shape = False  # a shape plain text must not have
 
 
@@ -137,31 +134,45 @@ class Matcher:
             slots[key].shape = True
         # A regular expression runs only when a literal it needs is in the text, found in
         # the same pass as the words (a literal of letters) or by a small automaton of
-        # its own (other literals), instead of trying every pattern at every position.
+        # its own (other literals), and only if the other literals it needs are there
+        # too: not every pattern tried at every position.
         self._regexes = regexes
         self._always: list[int] = []
         self._anchored: set[int] = set()  # matches start where a trigger starts
+        # regex -> its other parts, each as (its number, the literals not in the view)
+        self._confirm: dict[int, tuple[tuple[int, tuple[str, ...]], ...]] = {}
+        part_count = 0
         other_triggers: dict[str, list[int]] = defaultdict(list)
         for index, (pattern, _, _) in enumerate(regexes):
-            required = required_literals(pattern.pattern)
-            if not required:
+            required = requirements(pattern.pattern)
+            if required is None:
                 self._always.append(index)
                 continue
-            literals, is_prefix = required
-            if is_prefix:
+            if required.trigger.prefix:
                 self._anchored.add(index)
-            for literal in literals:
-                if literal.isalpha():
-                    slots[literal].triggers.append(index)
+            for lit in required.trigger.alternatives:
+                if _in_view(lit.text) == lit.text:
+                    slots[lit.needle].triggers.append(index)
                 else:
-                    other_triggers[literal].append(index)
+                    other_triggers[lit.text].append(index)
+            confirm = []
+            for part in required.others:
+                in_text = []
+                for lit in part.alternatives:
+                    if _in_view(lit.text) == lit.text:
+                        slots[lit.needle].parts.append(part_count)
+                    else:
+                        in_text.append(lit.text)
+                confirm.append((part_count, tuple(in_text)))
+                part_count += 1
+            self._confirm[index] = tuple(confirm)
         self._automaton = ahocorasick.Automaton()
         for key, slot in slots.items():
             lead, trail = key.startswith(" "), key.endswith(" ")
             # (characters back from the key's last to the entry's or literal's first,
-            # a trailing space, entries, regexes, shape)
+            # a trailing space, entries, regexes, parts of regexes, shape)
             self._automaton.add_word(key, (len(key) - lead, int(trail), tuple(slot.keys),
-                                           tuple(slot.triggers), slot.shape))
+                                           tuple(slot.triggers), tuple(slot.parts), slot.shape))
         self._automaton.make_automaton()
         self._squeezed = _automaton({
             key: (len(key) - key.startswith(" "), int(key.endswith(" ")), tuple(v))
@@ -177,7 +188,7 @@ class Matcher:
         if plain is not None:
             found = self._scan_view(plain.view, plain=True)
             if found is not None:
-                return self._finish(plain.low, *found, masked=False)
+                return self._finish(plain.low, found, masked=False)
         norm = normalise_full(original)
         return [Hit(h.wordlist, h.entry, *norm.span(h.start, h.end), h.how)
                 for h in self.find(norm)]
@@ -187,21 +198,22 @@ class Matcher:
         view = _view(norm.text)
         found = self._scan_view(view, plain=False)
         assert found is not None
-        hits, triggered = found
+        hits = found[0]
         if self._squeezed is not None and any(norm.emphasised):
             for last, (back, trail, keys) in self._squeezed.iter(view):
                 start, end = last - back, last - trail
                 if any(norm.emphasised[start:end]):
                     hits.extend(Hit(k.wordlist, k.entry, start, end, k.how) for k in keys)
-        return self._finish(norm.text, hits, triggered, masked=MASK in norm.text)
+        return self._finish(norm.text, found, masked=MASK in norm.text)
 
-    def _scan_view(self, view: str, *, plain: bool
-                   ) -> tuple[list[Hit], list[tuple[int, int]]] | None:
-        """Hits of the word keys, and the regexes triggered with where; None if the text
-        is read as ``plain`` and the view shows a shape plain text must not have."""
+    def _scan_view(self, view: str, *, plain: bool) -> _Found | None:
+        """Hits of the word keys, the regexes triggered with where, and the parts of
+        regexes seen; None if the text is read as ``plain`` and the view shows a shape
+        plain text must not have."""
         hits: list[Hit] = []
         triggered: list[tuple[int, int]] = []
-        for last, (back, trail, keys, triggers, shape) in self._automaton.iter(view):
+        parts: list[int] = []
+        for last, (back, trail, keys, triggers, seen, shape) in self._automaton.iter(view):
             if shape and plain:
                 return None
             # The view is padded by one character: these are offsets in the text.
@@ -210,12 +222,14 @@ class Matcher:
                 hits.append(Hit(key.wordlist, key.entry, start, end, key.how))
             for index in triggers:
                 triggered.append((index, start))
-        return hits, triggered
+            parts += seen
+        return hits, triggered, parts
 
-    def _finish(self, text: str, hits: list[Hit], triggered: list[tuple[int, int]], *,
-                masked: bool) -> list[Hit]:
-        if hits:
-            hits = [_whole_words(text, h) for h in hits]
+    def _finish(self, text: str, found: _Found, *, masked: bool) -> list[Hit]:
+        hits, triggered, parts = found
+        for i, hit in enumerate(hits):
+            if hit.entry.kind is not EntryKind.word:
+                hits[i] = _whole_words(text, hit)
         if self._odd is not None:
             hits.extend(self._odd_hits(text))
         if self._regexes:
@@ -224,7 +238,7 @@ class Matcher:
                               for last, (length, indexes) in self._other_triggers.iter(text)
                               for index in indexes)
             if triggered or self._always:
-                hits.extend(self._regex_hits(text, triggered))
+                hits.extend(self._regex_hits(text, triggered, parts))
         if masked and self._exact_by_length:
             hits.extend(self._masked_hits(text))
         if self._allow and hits:
@@ -243,27 +257,34 @@ class Matcher:
                     continue
                 yield _whole_words(text, Hit(key.wordlist, key.entry, start, end, key.how))
 
-    def _regex_hits(self, text: str, triggered: list[tuple[int, int]]) -> Iterable[Hit]:
-        anywhere = set(self._always)
-        at: dict[int, set[int]] = defaultdict(set)  # regex -> positions to try
+    def _regex_hits(self, text: str, triggered: list[tuple[int, int]],
+                    parts: list[int]) -> list[Hit]:
+        hits: list[Hit] = []
+        checked: dict[int, bool] = {}
+        seen = set(parts)
+        anywhere = set(self._always)  # regexes to run over the whole text
+        tried: set[tuple[int, int]] = set()  # (anchored regex, where)
         for index, pos in triggered:
-            if index in self._anchored:
-                at[index].add(pos)
-            else:
-                anywhere.add(index)
-        for index in sorted(anywhere):
-            pattern, wl, entry = self._regexes[index]
-            for m in pattern.finditer(text):
-                if m.end() > m.start():
-                    yield Hit(wl, entry, m.start(), m.end(), "regex")
-        for index, positions in sorted(at.items()):
-            if index in anywhere:
+            ok = checked.get(index)
+            if ok is None:  # every other part the regex needs is in the text
+                ok = checked[index] = all(
+                    number in seen or any(map(text.__contains__, in_text))
+                    for number, in_text in self._confirm[index])
+            if not ok or index in anywhere:
                 continue
-            pattern, wl, entry = self._regexes[index]
-            for pos in sorted(positions):
+            if index not in self._anchored:
+                anywhere.add(index)
+            elif (index, pos) not in tried:  # a match can only start here
+                tried.add((index, pos))
+                pattern, wl, entry = self._regexes[index]
                 m = pattern.match(text, pos)
                 if m is not None and m.end() > m.start():
-                    yield Hit(wl, entry, m.start(), m.end(), "regex")
+                    hits.append(Hit(wl, entry, m.start(), m.end(), "regex"))
+        for index in sorted(anywhere):
+            pattern, wl, entry = self._regexes[index]
+            hits += (Hit(wl, entry, m.start(), m.end(), "regex")
+                     for m in pattern.finditer(text) if m.end() > m.start())
+        return hits
 
     def _masked_hits(self, text: str) -> Iterable[Hit]:
         """f*n, f**k: each * stands for one letter of a whole-word entry."""
@@ -321,70 +342,3 @@ def _word_at(text: str, start: int, end: int) -> str:
     while end < len(text) and text[end].isalpha():
         end += 1
     return text[start:end]
-
-
-def required_literals(pattern: str) -> tuple[list[str], bool] | None:
-    """Strings of which every match of ``pattern`` contains at least one, and whether a
-    match always starts with one of them; None when the pattern's top level does not tell.
-
-    Of the sets a pattern offers (``jag|vi``, ``ska|kommer``, ``döda|mörda`` in a threat),
-    the one least likely in ordinary text is taken (see ``_best``), so that the pattern
-    runs seldom."""
-    try:
-        parsed = _parser.parse(pattern)
-    except re.error:
-        return None
-    return _best(_candidates(list(parsed), prefix=True))
-
-
-_ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
-Literals = tuple[list[str], bool]
-# Words in most Swedish sentences, and on most municipal pages: a pattern triggered by
-# them would run on most comments.
-_COMMON = frozenset("""
-    alla att av bli blir bara borde bör de dem den det din dina ditt dom du efter en er era
-    ett finns för har hade han hon här i inte jag kan kommer ligger man med men måste ni
-    nu och om på sin ska skulle som så till under upp ut vad var vara vi är över
-    kommunen skolan förskolan politiker politikerna polisen
-""".split())
-
-
-def _best(candidates: list[Literals]) -> Literals | None:
-    """Rare words first; then literals a match starts with (the pattern is tried there
-    only, not over the whole text); then the longest shortest literal, the fewest."""
-    if not candidates:
-        return None
-    return max(candidates, key=lambda c: (not any(lit in _COMMON for lit in c[0]), c[1],
-                                          min(map(len, c[0])), -len(c[0])))
-
-
-def _candidates(items: list[tuple[Any, Any]], *, prefix: bool) -> list[Literals]:
-    """Every set of literals one of the sequence's required parts needs."""
-    found: list[Literals] = []
-    run: list[str] = []
-    run_prefix = prefix
-    for op, av in [*items, (None, None)]:
-        if op is _c.LITERAL:
-            if not run:
-                run_prefix = prefix
-            run.append(chr(av))
-            continue
-        if len(run) >= 2:
-            found.append((["".join(run)], run_prefix))
-        if run:
-            prefix, run = False, []
-        inner: Literals | None = None
-        if op is _c.SUBPATTERN:
-            inner = _best(_candidates(list(av[-1]), prefix=prefix))
-        elif op is _c.BRANCH:
-            branches = [_best(_candidates(list(b), prefix=prefix)) for b in av[1]]
-            if all(b is not None for b in branches):
-                inner = ([lit for b in branches for lit in b[0]],  # type: ignore[index]
-                         all(b[1] for b in branches))  # type: ignore[index]
-        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
-            inner = _best(_candidates(list(av[2]), prefix=prefix))
-        if inner:
-            found.append(inner)
-        if op is not None and op not in _ZERO_WIDTH:
-            prefix = False
-    return found

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # Look-alikes from Cyrillic and Greek that NFKC leaves alone.
 _CONFUSABLES = str.maketrans({
@@ -90,6 +91,11 @@ _VIEW_TABLE = _latin1_table(_OTHER, {
     "".join(map(chr, range(0x20, 0x7F))): " ", _LETTERS: _LETTERS, _UPPER: _LETTERS,
     "0123456789@$|*": "0",
 })
+# Lower-casing, for the characters plain text may hold (others are never read).
+_LOWER_TABLE = _latin1_table("\x00", {
+    "".join(map(chr, range(0x20, 0x7F))): "".join(map(chr, range(0x20, 0x7F))).lower(),
+    _LETTERS: _LETTERS, _UPPER: _LETTERS,
+})
 _LEET_BANG = re.compile(r"!+[0-9a-zA-ZåäöÅÄÖéÉüÜ@$|*]")  # h!mmel, fan!!1
 _PLAIN_LETTER = f"[{_LETTERS}]"
 # What the matcher's automaton looks for in the view (see plain_view), as one expression.
@@ -103,8 +109,7 @@ NOT_PLAIN_KEYS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class PlainText:
+class PlainText(NamedTuple):
     """A comment that may be plain Swedish text, where normalising is lower-casing."""
 
     low: str  # the normalised text, if plain: every offset is the original's
@@ -123,8 +128,8 @@ def plain_view(original: str) -> PlainText | None:
         return None  # characters outside plain Swedish text
     if "  " in original or ("!" in original and _LEET_BANG.search(original)):
         return None
-    view = raw.translate(_VIEW_TABLE).decode("latin-1")
-    return PlainText(original.lower(), f" {view} ")
+    return PlainText(raw.translate(_LOWER_TABLE).decode("latin-1"),
+                     f" {raw.translate(_VIEW_TABLE).decode('latin-1')} ")
 
 
 def _is_plain(text: str) -> bool:
@@ -201,6 +206,8 @@ _LEET_TABLE = str.maketrans(_LEET)
 def _leet(text: str) -> str:
     """Inside a word that has letters, digits and symbols stand for letters (j4vla).
     One character for one: the offsets do not move."""
+    if _HAS_LEET.search(text) is None:
+        return text
     pieces: list[str] = []
     pos = 0
     for m in _TOKEN.finditer(text):
@@ -218,33 +225,62 @@ def _leet(text: str) -> str:
     return "".join(pieces)
 
 
+# A single letter between separators: where a spelled-out word can be.
+_SINGLE_LETTER = re.compile(r"[ .\-_·•][^\W\d_][ .\-_·•]")
+
+
 def _join_separated(text: str, starts: list[int], ends: list[int]):
     """f a n, f.i.t.t.a, j-ä-v-l-a: three or more single letters with one separator."""
-    drop: list[int] = []
+    if _SINGLE_LETTER.search(text) is None:
+        return text, starts, ends
+    runs: list[tuple[int, int]] = []
     for m in _SEPARATED.finditer(text):
         sep, run = m.group(2), m.group(0)
         if any(run[k] != sep for k in range(1, len(run), 2)):
             continue  # mixed separators: "a. b-c" is not a spelled-out word
-        drop.extend(range(m.start() + 1, m.end(), 2))
-    if not drop:
+        runs.append(m.span())
+    if not runs:
         return text, starts, ends
-    dropped = set(drop)
-    keep = [i for i in range(len(text)) if i not in dropped]
-    return ("".join(text[i] for i in keep), [starts[i] for i in keep], [ends[i] for i in keep])
+    pieces: list[str] = []
+    out_s: list[int] = []
+    out_e: list[int] = []
+    pos = 0
+    for a, b in runs:
+        pieces.append(text[pos:a])
+        out_s += starts[pos:a]
+        out_e += ends[pos:a]
+        pieces.append(text[a:b:2])  # the letters, without the separators between them
+        out_s += starts[a:b:2]
+        out_e += ends[a:b:2]
+        pos = b
+    pieces.append(text[pos:])
+    out_s += starts[pos:]
+    out_e += ends[pos:]
+    return "".join(pieces), out_s, out_e
 
 
-_RUN = re.compile(r"([^\W\d_])\1{2,}| {2,}")
+# Runs of one character (only letters and spaces are squeezed), runs of spaces.
+# "(.)\1\1+" is several times faster for the regex engine than the same with a class.
+_RUN = re.compile(r"(.)\1\1+| {2,}")
+
+
+def _squeezable(m: re.Match[str]) -> bool:
+    c = m.group(1)
+    return c is None or c == " " or (c.isalnum() and not c.isdecimal())  # [^\W\d_]
+
 
 
 def _squeeze(text: str, starts: list[int], ends: list[int]) -> Normalised:
     """Runs of 3+ equal letters become one (JÄÄÄVLA); whitespace runs become one space."""
+    runs = [m.span() for m in _RUN.finditer(text) if _squeezable(m)]
+    if not runs:
+        return Normalised(text, tuple(starts), tuple(ends), _flat(len(text)))
     out: list[str] = []
     out_s: list[int] = []
     out_e: list[int] = []
     emph: list[bool] = []
     pos = 0
-    for m in _RUN.finditer(text):
-        a, b = m.start(), m.end()
+    for a, b in runs:
         out.append(text[pos:a])
         out_s.extend(starts[pos:a])
         out_e.extend(ends[pos:a])
