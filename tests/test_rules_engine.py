@@ -140,3 +140,34 @@ def test_never_crashes_and_spans_stay_inside(engine, text):
         if m.start is not None:
             assert 0 <= m.start < m.end <= len(text)
             assert text[m.start:m.end] == m.text
+
+
+def test_a_pages_list_compiles_once_however_often_its_policy_is_rebuilt():
+    """The processor builds a page's policy afresh for each batch: equal lists must hit
+    the engine's cache (compared by digest, not entry by entry), different ones not."""
+    engine = RuleEngine.from_directory()
+    words = ",".join(f"ord{i:x}".translate(str.maketrans("0123456789", "ghijklmnop"))
+                     for i in range(2000))
+
+    def policy(text: str) -> Policy:
+        return Policy(custom=(parse_facebook_list(text, list_id="page:1", category="hate",
+                                                  version="2026-11-25"),))
+
+    first, again = policy(words), policy(words)
+    assert first.custom[0] is not again.custom[0] and first.custom == again.custom
+    decide(engine, "ordha här", first)
+    assert decide(engine, "ordha här", again).categories == ("hate",)
+    assert engine._compile.cache_info().misses == 1
+    changed = policy(words + ",ordnyord")
+    assert changed.custom != first.custom
+    assert decide(engine, "ordnyord", changed).categories == ("hate",)
+    assert engine._compile.cache_info().misses == 2
+
+
+@pytest.mark.parametrize("text", ["covid19 är en lögn", "COVID19!", "c0vid19"])
+def test_a_page_word_with_digits_matches_as_written(text, engine):
+    words = parse_facebook_list("covid19", list_id="page:1", category="spam",
+                                version="2026-11-25")
+    d = decide(engine, text, Policy(custom=(words,)))
+    assert d.categories == ("spam",), d.as_dict()
+    assert d.matches[0].text.lower() in ("covid19", "c0vid19")

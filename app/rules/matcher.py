@@ -18,10 +18,11 @@ checks word boundaries hit by hit.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -29,6 +30,7 @@ import ahocorasick
 from app.rules.literals import requirements
 from app.rules.textnorm import (
     MASK,
+    leet,
     NOT_PLAIN_KEYS,
     Normalised,
     normalise_full,
@@ -50,8 +52,7 @@ class Hit(NamedTuple):
     how: str  # "exact", "without diacritics", "repeated letters", "masked", "regex"
 
 
-@dataclass(frozen=True)
-class _Key:
+class _Key(NamedTuple):
     wordlist: WordList
     entry: Entry
     how: str
@@ -75,6 +76,8 @@ def _view(text: str) -> str:
 def _in_view(form: str) -> str | None:
     """The key letters of an entry form as the view shows them, or None when the view
     cannot show them (digits, symbols)."""
+    if form.isalpha():
+        return form  # nearly every entry: one word of letters
     if not form or not form[0].isalpha() or not form[-1].isalpha():
         return None
     if any(not c.isalpha() and c != " " and c not in _INNER_PUNCTUATION for c in form):
@@ -91,47 +94,61 @@ def _boundary_key(letters: str, kind: EntryKind) -> str:
 _Found = tuple[list[Hit], list[tuple[int, int]], list[int]]
 
 
-class _Slot:
-    """What one key of the main automaton stands for."""
-
-    def __init__(self) -> None:
-        self.keys: list[_Key] = []  # word-list entries
-        self.triggers: list[int] = []  # regular expressions this literal lets run
-        self.parts: list[int] = []  # parts of regular expressions this literal is one of
-        self.shape = False  # a shape plain text must not have
-
-
 class Matcher:
     def __init__(self, lists: Iterable[WordList], *, level: str,
                  always: Iterable[WordList] = (), allow: Iterable[str] = ()) -> None:
-        slots: dict[str, _Slot] = defaultdict(_Slot)  # view key -> what it stands for
+        # Hundreds of thousands of small objects and not one cycle among them: the
+        # cyclic garbage collector would only walk the growing heap again and again.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._build(lists, level=level, always=always, allow=allow)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _build(self, lists: Iterable[WordList], *, level: str, always: Iterable[WordList],
+               allow: Iterable[str]) -> None:
+        # The main automaton's keys (view keys) stand for word-list entries, literals
+        # that let a regex run (triggers), literals of a part a regex needs (parts), and
+        # shapes plain text must not have.
+        entries: dict[str, list[_Key]] = defaultdict(list)
+        triggers: dict[str, list[int]] = defaultdict(list)
+        parts: dict[str, list[int]] = defaultdict(list)
         # Forms with doubled letters made single count only where the text repeated
         # letters, which plain text never does: they have an automaton of their own.
         squeezed: dict[str, list[_Key]] = defaultdict(list)
         odd: dict[str, list[_Key]] = defaultdict(list)  # entry form -> entries
         regexes: list[tuple[re.Pattern[str], WordList, Entry]] = []
-        self._exact_by_length: dict[int, list[tuple[str, WordList, Entry]]] = defaultdict(list)
+        self._words: list[tuple[WordList, Entry]] = []  # whole-word entries, for masks
         graded = [(wl, True) for wl in lists] + [(wl, False) for wl in always]
+        word, regex = EntryKind.word, EntryKind.regex
         for wl, by_level in graded:
+            only_medium = by_level and level == "medium"
             for entry in wl.entries:
-                if by_level and level == "medium" and entry.level != "medium":
+                kind, core = entry.kind, entry.core
+                if only_medium and entry.level != "medium":
                     continue
-                if entry.kind is EntryKind.regex:
-                    regexes.append((re.compile(entry.core), wl, entry))
+                if kind is regex:
+                    regexes.append((re.compile(core), wl, entry))
                     continue
-                for form, how in _forms(entry.core):
+                if kind is word and core.isalpha():
+                    # Nearly every entry: one word of letters, no view to work out.
+                    entries[f" {core} "].append(_Key(wl, entry, "exact"))
+                    self._words.append((wl, entry))
+                    forms = _forms(core)[1:]
+                else:
+                    forms = _forms(core)
+                for form, how in forms:
                     letters = _in_view(form)
                     if letters is None:
                         odd[form].append(_Key(wl, entry, how))
                     elif how == "repeated letters":
-                        squeezed[_boundary_key(letters, entry.kind)].append(_Key(wl, entry, how))
+                        squeezed[_boundary_key(letters, kind)].append(_Key(wl, entry, how))
                     else:
-                        slots[_boundary_key(letters, entry.kind)].keys.append(
-                            _Key(wl, entry, how))
-                if entry.kind is EntryKind.word and " " not in entry.core:
-                    self._exact_by_length[len(entry.core)].append((entry.core, wl, entry))
-        for key in NOT_PLAIN_KEYS:
-            slots[key].shape = True
+                        entries[_boundary_key(letters, kind)].append(_Key(wl, entry, how))
+                if kind is word and " " not in core and not core.isalpha():
+                    self._words.append((wl, entry))
         # A regular expression runs only when a literal it needs is in the text, found in
         # the same pass as the words (a literal of letters) or by a small automaton of
         # its own (other literals), and only if the other literals it needs are there
@@ -152,7 +169,7 @@ class Matcher:
                 self._anchored.add(index)
             for lit in required.trigger.alternatives:
                 if _in_view(lit.text) == lit.text:
-                    slots[lit.needle].triggers.append(index)
+                    triggers[lit.needle].append(index)
                 else:
                     other_triggers[lit.text].append(index)
             confirm = []
@@ -160,19 +177,21 @@ class Matcher:
                 in_text = []
                 for lit in part.alternatives:
                     if _in_view(lit.text) == lit.text:
-                        slots[lit.needle].parts.append(part_count)
+                        parts[lit.needle].append(part_count)
                     else:
                         in_text.append(lit.text)
                 confirm.append((part_count, tuple(in_text)))
                 part_count += 1
             self._confirm[index] = tuple(confirm)
+        shapes = set(NOT_PLAIN_KEYS)
         self._automaton = ahocorasick.Automaton()
-        for key, slot in slots.items():
-            lead, trail = key.startswith(" "), key.endswith(" ")
+        add = self._automaton.add_word
+        for key in entries.keys() | triggers.keys() | parts.keys() | shapes:
+            lead, trail = key[0] == " ", key[-1] == " "
             # (characters back from the key's last to the entry's or literal's first,
             # a trailing space, entries, regexes, parts of regexes, shape)
-            self._automaton.add_word(key, (len(key) - lead, int(trail), tuple(slot.keys),
-                                           tuple(slot.triggers), tuple(slot.parts), slot.shape))
+            add(key, (len(key) - lead, trail, tuple(entries.get(key, ())),
+                      tuple(triggers.get(key, ())), tuple(parts.get(key, ())), key in shapes))
         self._automaton.make_automaton()
         self._squeezed = _automaton({
             key: (len(key) - key.startswith(" "), int(key.endswith(" ")), tuple(v))
@@ -239,7 +258,7 @@ class Matcher:
                               for index in indexes)
             if triggered or self._always:
                 hits.extend(self._regex_hits(text, triggered, parts))
-        if masked and self._exact_by_length:
+        if masked and self._words:
             hits.extend(self._masked_hits(text))
         if self._allow and hits:
             hits = [h for h in hits if _word_at(text, h.start, h.end) not in self._allow]
@@ -286,6 +305,13 @@ class Matcher:
                      for m in pattern.finditer(text) if m.end() > m.start())
         return hits
 
+    @cached_property
+    def _words_by_length(self) -> dict[int, list[tuple[WordList, Entry]]]:
+        by_length: dict[int, list[tuple[WordList, Entry]]] = defaultdict(list)
+        for wl, entry in self._words:
+            by_length[len(entry.core)].append((wl, entry))
+        return by_length
+
     def _masked_hits(self, text: str) -> Iterable[Hit]:
         """f*n, f**k: each * stands for one letter of a whole-word entry."""
         for m in _MASKED_WORD.finditer(text):
@@ -294,8 +320,8 @@ class Matcher:
             word = m.group(0)
             shape = re.compile("".join("[^\\W\\d_]" if c == MASK else re.escape(c)
                                        for c in word))
-            for core, wl, entry in self._exact_by_length.get(len(word), ()):
-                if shape.fullmatch(core):
+            for wl, entry in self._words_by_length.get(len(word), ()):
+                if shape.fullmatch(entry.core):
                     yield Hit(wl, entry, m.start(), m.end(), "masked")
                     break
 
@@ -311,8 +337,12 @@ def _automaton(words: dict[str, Any]) -> ahocorasick.Automaton | None:
 
 
 def _forms(core: str) -> list[tuple[str, str]]:
-    """An entry's letters, and the forms evasions turn them into."""
+    """An entry's letters, and the forms evasions turn them into. An entry with digits
+    among its letters (covid19) is read as the text will be: leetspeak (covidi9)."""
     forms = [(core, "exact")]
+    read = leet(core)
+    if read != core:
+        forms.append((read, "exact"))
     folded = core.translate(_ASCII_FOLD)
     if folded != core:
         forms.append((folded, "without diacritics"))

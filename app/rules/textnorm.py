@@ -147,7 +147,7 @@ def normalise(original: str) -> Normalised:
 
 def normalise_full(original: str) -> Normalised:
     text, starts, ends = _fold(original)
-    text = _leet(text)
+    text = leet(text)
     text, starts, ends = _join_separated(text, starts, ends)
     return _squeeze(text, starts, ends)
 
@@ -203,7 +203,7 @@ _HAS_LEET = re.compile(r"[0-9@$€!|]")
 _LEET_TABLE = str.maketrans(_LEET)
 
 
-def _leet(text: str) -> str:
+def leet(text: str) -> str:
     """Inside a word that has letters, digits and symbols stand for letters (j4vla).
     One character for one: the offsets do not move."""
     if _HAS_LEET.search(text) is None:
@@ -297,9 +297,14 @@ def _squeeze(text: str, starts: list[int], ends: list[int]) -> Normalised:
     return Normalised("".join(out), tuple(out_s), tuple(out_e), tuple(emph))
 
 
+_DOUBLED = re.compile(r"(.)\1+")
+
+
 def squeeze_word(word: str) -> str:
     """A word with every run of equal letters made single (fitta -> fita)."""
-    return re.sub(r"(.)\1+", r"\1", word)
+    if _DOUBLED.search(word) is None:
+        return word
+    return _DOUBLED.sub(r"\1", word)
 
 
 

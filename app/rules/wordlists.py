@@ -3,6 +3,8 @@ Facebook's comma-separated page moderation list."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -37,7 +39,7 @@ class Entry:
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class WordList:
     id: str
     category: str
@@ -45,7 +47,23 @@ class WordList:
     entries: tuple[Entry, ...]
     sources: tuple[str, ...] = ()
     licence: str | None = None
-    origin: str = field(default="", compare=False)  # file name or "page:<id>"
+    origin: str = ""  # file name or "page:<id>"; not part of what the list is
+    # A digest of everything but the origin, made once: a list is compared and hashed on
+    # every rule check (the engine caches what it compiled per list), and comparing
+    # thousands of entries each time would cost more than the check.
+    digest: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        content = json.dumps([self.id, self.category, self.version, self.sources, self.licence,
+                              [(e.pattern, e.kind.value, e.core, e.level, e.line)
+                               for e in self.entries]], ensure_ascii=False)
+        object.__setattr__(self, "digest", hashlib.sha256(content.encode()).hexdigest())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WordList) and other.digest == self.digest
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
 
 
 def parse_entry(raw: str, *, level: str, line: int, where: str) -> Entry:
