@@ -1,0 +1,334 @@
+"""A fake Graph API served over real HTTP, for the test suite and for local use.
+
+It answers what Uppsikt asks of Meta: `GET /{version}/{id}?fields=…`, `POST /{version}/{id}`
+with `is_hidden`, `DELETE /{version}/{id}`, and media downloads from expiring CDN-style URLs.
+Everything it receives is recorded on `FakeGraphState`, and failures and slowness can be
+injected per object or for the next requests.
+
+Order of handling for a Graph request: record it (and, for POST/DELETE, the action), run
+`before_action`, wait the delays, then answer the first that applies of: `fail_next`, a
+wrong token (190), the object's `failures` queue, the object itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+DEFAULT_TOKEN = "page-token-secret"
+
+# (status, Graph error body) or (status, Graph error body, response headers)
+Failure = tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], dict[str, str]]
+
+
+def graph_error(code: int, message: str = "error", subcode: int | None = None,
+                status: int = 400, *, error_type: str = "OAuthException",
+                ) -> tuple[int, dict[str, Any]]:
+    """A Graph API error answer as (status, body)."""
+    error: dict[str, Any] = {"message": message, "type": error_type, "code": code}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return status, {"error": error}
+
+
+def usage_header(business_id: str = "0", *, call_count: int = 100, total_time: int = 100,
+                 total_cputime: int = 100, regain_minutes: int = 1) -> dict[str, str]:
+    """An `X-Business-Use-Case-Usage` header as Meta sends it for Page tokens."""
+    usage = {business_id: [{"type": "pages", "call_count": call_count,
+                            "total_cputime": total_cputime, "total_time": total_time,
+                            "estimated_time_to_regain_access": regain_minutes}]}
+    return {"X-Business-Use-Case-Usage": json.dumps(usage, separators=(",", ":"))}
+
+
+def rate_limit_error(code: int = 32, *, business_id: str = "0", regain_minutes: int = 1,
+                     status: int = 400) -> Failure:
+    """A rate-limit answer (4, 17, 32, 613 or 80001) with its usage header."""
+    status, body = graph_error(code, f"({code}) Request limit reached", status=status)
+    return status, body, usage_header(business_id, regain_minutes=regain_minutes)
+
+
+def gone_error(method: str, object_id: str) -> tuple[int, dict[str, Any]]:
+    """Meta's answer for an object that was removed, never existed or cannot be seen."""
+    return graph_error(
+        100, f"Unsupported {method.lower()} request. Object with ID '{object_id}' does not "
+        "exist, cannot be loaded due to missing permissions, or does not support this "
+        "operation.", subcode=33, error_type="GraphMethodException")
+
+
+@dataclass
+class FakeGraphState:
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # object id -> answers given first, one per request (GET, POST or DELETE)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    token: str = DEFAULT_TOKEN
+    # Comments whose "from" id is one of these were written by the page: they cannot be hidden.
+    page_ids: set[str] = field(default_factory=set)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    deleted_ids: set[str] = field(default_factory=set)
+    # Called with (method, object_id) as each POST or DELETE arrives; raising makes it a 500.
+    before_action: Callable[[str, str], None] | None = None
+    hook_failures: list[str] = field(default_factory=list)
+    delay_seconds: float = 0.0
+    # object id or media name -> extra seconds before answering
+    delays: dict[str, float] = field(default_factory=dict)
+    media: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    # media name -> HTTP statuses answered first, one per request
+    media_failures: dict[str, list[int]] = field(default_factory=dict)
+    media_requests: list[dict[str, Any]] = field(default_factory=list)
+    # Set by FakeGraphServer: the root that media URLs are built on.
+    base_url: str | None = None
+    _next_failures: list[Failure] = field(default_factory=list)
+    _media_links: dict[str, tuple[str, float | None]] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        """Forget everything but the token and the server address."""
+        for collection in (self.objects, self.failures, self.requests, self.page_ids,
+                           self.actions, self.deleted_ids, self.hook_failures, self.delays,
+                           self.media, self.media_failures, self.media_requests,
+                           self._next_failures, self._media_links):
+            collection.clear()
+        self.before_action = None
+        self.delay_seconds = 0.0
+
+    def fail_next(self, n: int, status: int, body: dict[str, Any],
+                  headers: dict[str, str] | None = None) -> None:
+        """Answer the next `n` Graph requests, whatever their object, with this error."""
+        entry: Failure = (status, body, headers) if headers else (status, body)
+        self._next_failures.extend([entry] * n)
+
+    def hidden(self, object_id: str) -> bool | None:
+        """The object's hidden state, or None if it is unknown or was never set."""
+        obj = self.objects.get(object_id)
+        return None if obj is None else obj.get("is_hidden")
+
+    def deleted(self, object_id: str) -> bool:
+        return object_id in self.deleted_ids
+
+    def action_calls(self, object_id: str) -> list[dict[str, Any]]:
+        """Every POST and DELETE received for the object, answered or refused, in order."""
+        return [a for a in self.actions if a["object_id"] == object_id]
+
+    def by_page(self, object_id: str) -> bool:
+        obj = self.objects.get(object_id) or {}
+        sender = obj.get("from")
+        sender_id = sender.get("id") if isinstance(sender, dict) else None
+        return bool(obj.get("by_page")) or (sender_id is not None
+                                            and str(sender_id) in self.page_ids)
+
+    def media_url(self, name: str, ttl_seconds: float | None = None) -> str:
+        """A CDN-style URL for `state.media[name]` that answers 403 once the TTL is over."""
+        if self.base_url is None:
+            raise RuntimeError("the state is not served yet: start a FakeGraphServer first")
+        expires = None if ttl_seconds is None else time.time() + ttl_seconds
+        signature = secrets.token_hex(16)
+        self._media_links[signature] = (name, expires)
+        oe = 0xFFFFFFFF if expires is None else math.ceil(expires)
+        return f"{self.base_url}/media/{name}?oe={oe:08X}&oh={signature}"
+
+
+def _answer(entry: Failure) -> JSONResponse:
+    status, body, *rest = entry
+    return JSONResponse(body, status, headers=rest[0] if rest else None)
+
+
+def _hidden_value(raw: Any) -> bool | None:
+    if isinstance(raw, bool):
+        return raw
+    return {"true": True, "false": False}.get(str(raw).strip().lower()) if raw else None
+
+
+async def _is_hidden_param(request: Request) -> bool | None:
+    """`is_hidden` from the query, a form body or a JSON body, as Meta takes it."""
+    if "is_hidden" in request.query_params:
+        return _hidden_value(request.query_params["is_hidden"])
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        try:
+            body = await request.json()
+        except ValueError:
+            return None
+        return _hidden_value(body.get("is_hidden")) if isinstance(body, dict) else None
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        return _hidden_value((await request.form()).get("is_hidden"))
+    return None
+
+
+def _select(object_id: str, obj: dict[str, Any], fields: str) -> dict[str, Any]:
+    # "from{id,name}" asks for "from": nested selections are not narrowed further.
+    wanted = {f.split("{", 1)[0].strip() for f in fields.split(",") if f.strip()}
+    return {"id": object_id, **{k: v for k, v in obj.items()
+                               if k != "by_page" and (not wanted or k in wanted)}}
+
+
+def build_app(state: FakeGraphState) -> FastAPI:
+    app = FastAPI(title="Fake Graph API", openapi_url=None)
+
+    async def pause(key: str) -> None:
+        seconds = state.delay_seconds + state.delays.get(key, 0.0)
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+
+    # Registered before the Graph routes so that "/media/…" never reads as a version.
+    @app.get("/media/{name}")
+    async def get_media(name: str, request: Request) -> Response:
+        state.media_requests.append({"method": "GET", "path": request.url.path,
+                                     "query": str(request.url.query)})
+        await pause(name)
+        queued = state.media_failures.get(name)
+        if queued:
+            return PlainTextResponse(f"injected failure for {name}", queued.pop(0))
+        signature = request.query_params.get("oh")
+        if signature is not None:  # a URL from media_url(); a bare /media/{name} never expires
+            link = state._media_links.get(signature)
+            if link is None or link[0] != name:
+                return PlainTextResponse("Bad URL hash", 403)
+            if link[1] is not None and time.time() >= link[1]:
+                return PlainTextResponse("URL signature expired", 403)
+        if name not in state.media:
+            return PlainTextResponse("Not found", 404)
+        content_type, content = state.media[name]
+        return Response(content, media_type=content_type)
+
+    async def handle(method: str, object_id: str, request: Request) -> JSONResponse:
+        authorization = request.headers.get("authorization")
+        state.requests.append({"method": method, "path": request.url.path,
+                               "query": str(request.url.query),
+                               "authorization": authorization})
+        if method == "GET":
+            return await answer(method, object_id, request, authorization, None)
+        is_hidden = await _is_hidden_param(request) if method == "POST" else None
+        action = {"method": method, "object_id": object_id, "is_hidden": is_hidden,
+                  "at": time.monotonic(), "at_iso": datetime.now(UTC).isoformat(),
+                  "authorization": authorization, "status": None}
+        state.actions.append(action)
+        response = await answer(method, object_id, request, authorization, is_hidden)
+        action["status"] = response.status_code
+        return response
+
+    async def answer(method: str, object_id: str, request: Request, authorization: str | None,
+                     is_hidden: bool | None) -> JSONResponse:
+        if method != "GET" and state.before_action is not None:
+            try:
+                # In a worker thread: the hook may block (a database query, say).
+                await asyncio.to_thread(state.before_action, method, object_id)
+            except Exception as exc:  # noqa: BLE001 - any hook failure is the finding
+                text = f"{method} {object_id}: {type(exc).__name__}: {exc}"
+                state.hook_failures.append(text)
+                return JSONResponse({"error": {"message": f"before_action hook failed: {text}",
+                                               "type": "FakeGraphHookError", "code": 1}}, 500)
+        await pause(object_id)
+        if state._next_failures:
+            return _answer(state._next_failures.pop(0))
+        # Only the header is accepted, never ?access_token=: a token in a URL fails loudly.
+        if authorization != f"Bearer {state.token}":
+            return _answer(graph_error(190, "Invalid OAuth access token - Cannot parse "
+                                       "access token"))
+        queued = state.failures.get(object_id)
+        if queued:
+            return _answer(queued.pop(0))
+        if object_id not in state.objects or object_id in state.deleted_ids:
+            return _answer(gone_error(method, object_id))
+        if method == "GET":
+            fields = request.query_params.get("fields", "")
+            return JSONResponse(_select(object_id, state.objects[object_id], fields))
+        if method == "DELETE":
+            state.deleted_ids.add(object_id)
+            return JSONResponse({"success": True})
+        if is_hidden is None:
+            return _answer(graph_error(100, "(#100) Param is_hidden must be a boolean"))
+        if state.by_page(object_id):
+            return _answer(graph_error(100, "(#100) Cannot hide or unhide a comment made by "
+                                       "the page itself"))
+        state.objects[object_id]["is_hidden"] = is_hidden
+        return JSONResponse({"success": True})
+
+    @app.get("/{version}/{object_id}")
+    async def get_object(version: str, object_id: str, request: Request) -> JSONResponse:
+        return await handle("GET", object_id, request)
+
+    @app.post("/{version}/{object_id}")
+    async def post_object(version: str, object_id: str, request: Request) -> JSONResponse:
+        return await handle("POST", object_id, request)
+
+    @app.delete("/{version}/{object_id}")
+    async def delete_object(version: str, object_id: str, request: Request) -> JSONResponse:
+        return await handle("DELETE", object_id, request)
+
+    return app
+
+
+def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening socket, bound before the server runs so that its port is known at once."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def server_config(state: FakeGraphState) -> uvicorn.Config:
+    # No access log: a client that put a token in a query string would see it printed.
+    return uvicorn.Config(build_app(state), log_level="warning", access_log=False,
+                          lifespan="off", ws="none")
+
+
+class FakeGraphServer:
+    """The fake on 127.0.0.1 in a background thread; `base_url` is the server root (the API
+    version is whatever the client puts in the path)."""
+
+    def __init__(self, port: int = 0, *, host: str = "127.0.0.1",
+                 state: FakeGraphState | None = None) -> None:
+        self.state = state or FakeGraphState()
+        self.host = host
+        self.socket = bind(host, port)
+        self.port: int = self.socket.getsockname()[1]
+        self.state.base_url = self.base_url
+        self.server = uvicorn.Server(server_config(self.state))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]},
+                                       name=f"fake-graph-{self.port}", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> FakeGraphServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                self.stop()
+                raise RuntimeError("fake Graph server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self.thread.is_alive():
+            self.thread.join(5)
+        self.socket.close()
+
+    def __enter__(self) -> FakeGraphServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
