@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.audit.service import record
 from app.core.errors import AppError
 from app.pages.models import Page
 from app.rules.engine import DEFAULT_ACTIONS, Policy
@@ -106,6 +107,8 @@ def set_policy(session: Session, page: Page, raw: Any, *, actor: str,
                         created_by=actor, note=note)
     session.add(row)
     session.flush()
+    record(session, actor=actor, act="policy.changed", subject_type="page",
+           subject_id=page.platform_id, detail={"version": row.version, "note": note})
     return row
 
 
