@@ -13,9 +13,11 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from app.audit.cli import audit_app
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import AppError
+from app.fakegraph.cli import fake_graph_app
 
 cli = typer.Typer(help="Uppsikt: moderation and preservation for Facebook Pages.",
                   no_args_is_help=True, add_completion=False)
@@ -30,6 +32,8 @@ cli.add_typer(users_cli, name="users")
 cli.add_typer(inbox_cli, name="inbox")
 rules_cli = typer.Typer(help="The moderation rules.", no_args_is_help=True)
 cli.add_typer(rules_cli, name="rules")
+cli.add_typer(audit_app, name="audit")
+cli.add_typer(fake_graph_app, name="fake-graph")
 
 
 def fail(message: str, code: int = 2) -> None:

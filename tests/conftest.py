@@ -109,9 +109,11 @@ SQLITE_AUDIT_NO_DELETE = ("CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFO
 @pytest.fixture(autouse=True)
 def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
-    if "db" not in request.fixturenames:
-        return
-    database: Database = request.getfixturevalue("db")
+    if "db" in request.fixturenames:
+        clear_tables(request.getfixturevalue("db"))
+
+
+def clear_tables(database: Database) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with database.engine.begin() as conn:
         # The audit log is append-only in the database (triggers from migration 0003):

@@ -93,15 +93,12 @@ def test_processing_never_gets_stuck_on_hostile_changes(client, db, processor, c
                                                         messages):
     """Whatever arrives ends done, ignored or failed with a reason: never an unexpected
     error left retrying (which would mean a crash in our code or the database refusing)."""
-    from sqlalchemy import delete, select
+    from sqlalchemy import select
 
-    from app.core.db import Base
     from app.webhooks.models import InboxChange, InboxEvent
-    from tests.conftest import FEED_PAGE, add_test_page, meta_body
+    from tests.conftest import FEED_PAGE, add_test_page, clear_tables, meta_body
 
-    with db.transaction() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            session.execute(delete(table))
+    clear_tables(db)
     add_test_page(db)
     body = meta_body({"object": "page", "entry": [
         {"id": FEED_PAGE, "time": 1700000000,

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     graph_api_version: str = "v24.0"
     graph_timeout_seconds: float = Field(default=10.0, gt=0)
     media_dir: Path = Path("./var/media")
+    media_max_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    # Media downloads tried this many times (the URLs expire) before they count as lost.
+    media_max_attempts: int = Field(default=6, gt=0)
 
     webhook_max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     # NORMAL survives a killed process (WAL); FULL also survives power loss.

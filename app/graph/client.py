@@ -6,6 +6,7 @@ error message can carry it.
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
@@ -31,12 +32,14 @@ GONE_CODES = frozenset({33})
 
 class GraphError(Exception):
     def __init__(self, kind: GraphErrorKind, message: str, *, code: int | None = None,
-                 subcode: int | None = None, status: int | None = None) -> None:
+                 subcode: int | None = None, status: int | None = None,
+                 retry_after: float | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.code = code
         self.subcode = subcode
         self.status = status
+        self.retry_after = retry_after  # seconds, from Meta's usage headers
 
     @property
     def retryable(self) -> bool:
@@ -85,13 +88,54 @@ class GraphClient:
     def get_object(self, object_id: str, *, fields: str, token: str) -> dict[str, Any]:
         return self._request("GET", object_id, token=token, params={"fields": fields})
 
+    def hide(self, object_id: str, *, hidden: bool, token: str) -> dict[str, Any]:
+        """``POST /{comment-id}`` with ``is_hidden``: hides or shows a comment."""
+        return self._request("POST", object_id, token=token,
+                             data={"is_hidden": "true" if hidden else "false"})
+
+    def delete(self, object_id: str, *, token: str) -> dict[str, Any]:
+        """``DELETE /{comment-id}``."""
+        return self._request("DELETE", object_id, token=token)
+
+    def download(self, url: str, *, max_bytes: int) -> tuple[bytes, str | None]:
+        """A media file from its (expiring, unauthenticated) CDN URL: the bytes and their
+        content type. Refuses more than ``max_bytes``."""
+        if not url.startswith(("https://", "http://")):
+            raise GraphError(GraphErrorKind.invalid, "not a web address")
+        try:
+            with self._http.stream("GET", url) as response:
+                if response.status_code in (403, 404, 410):
+                    raise GraphError(GraphErrorKind.gone, f"media URL answered "
+                                     f"{response.status_code} (expired or removed)",
+                                     status=response.status_code)
+                if not response.is_success:
+                    kind = GraphErrorKind.transient if response.status_code >= 500 or \
+                        response.status_code == 429 else GraphErrorKind.invalid
+                    raise GraphError(kind, f"media URL answered {response.status_code}",
+                                     status=response.status_code)
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise GraphError(GraphErrorKind.invalid,
+                                         f"media larger than {max_bytes} bytes")
+                    chunks.append(chunk)
+                mime = response.headers.get("content-type")
+                return b"".join(chunks), mime.split(";")[0].strip() if mime else None
+        except httpx.TimeoutException as exc:
+            raise GraphError(GraphErrorKind.transient, f"timeout: {type(exc).__name__}") from exc
+        except (httpx.TransportError, httpx.HTTPError) as exc:
+            raise GraphError(GraphErrorKind.transient, f"network: {type(exc).__name__}") from exc
+
     def _request(self, method: str, object_id: str, *, token: str,
-                 params: dict[str, str] | None = None) -> dict[str, Any]:
+                 params: dict[str, str] | None = None,
+                 data: dict[str, str] | None = None) -> dict[str, Any]:
         # Ids come from webhook payloads: quoted whole, so that no id can reach another path.
         path = quote(object_id, safe="")
         try:
             response = self._http.request(
-                method, path, params=params, headers={"Authorization": f"Bearer {token}"},
+                method, path, params=params, data=data,
+                headers={"Authorization": f"Bearer {token}"},
             )
         except httpx.InvalidURL as exc:
             raise GraphError(GraphErrorKind.invalid, f"unusable object id: {exc}") from exc
@@ -111,11 +155,31 @@ class GraphClient:
                 else GraphErrorKind.invalid
             raise GraphError(kind, f"HTTP {response.status_code} without a Graph error",
                              status=response.status_code)
+        kind = classify(response.status_code, error)
         raise GraphError(
-            classify(response.status_code, error),
+            kind,
             str(error.get("message") or "Graph API error")[:500],
             code=error.get("code") if isinstance(error.get("code"), int) else None,
             subcode=error.get("error_subcode") if isinstance(error.get("error_subcode"), int)
             else None,
             status=response.status_code,
+            retry_after=regain_after(response.headers) if kind is GraphErrorKind.rate_limited
+            else None,
         )
+
+
+def regain_after(headers: httpx.Headers) -> float | None:
+    """Seconds until Meta gives access back, from ``X-Business-Use-Case-Usage``
+    (``{"<business id>": [{"estimated_time_to_regain_access": <minutes>, ...}]}``)."""
+    raw = headers.get("x-business-use-case-usage")
+    if not raw:
+        return None
+    try:
+        usage = json.loads(raw)
+    except ValueError:
+        return None
+    minutes = [entry.get("estimated_time_to_regain_access")
+               for entries in (usage.values() if isinstance(usage, dict) else ())
+               if isinstance(entries, list) for entry in entries if isinstance(entry, dict)]
+    minutes = [m for m in minutes if isinstance(m, int | float) and m >= 0]
+    return max(minutes) * 60.0 if minutes else None

@@ -57,6 +57,7 @@ class Snapshot(Base):
 class MediaStatus(StrEnum):
     pending = "pending"
     stored = "stored"
+    not_media = "not_media"  # a shared link: the address is kept, there is no file
     failed = "failed"  # given up: the URL expired or kept failing
 
 
@@ -111,6 +112,9 @@ class Action(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set while a worker has the call to Facebook under way; one that outlives it was
+    # interrupted (a crash), and the next attempt first asks Facebook what happened.
+    claimed_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     done_at: Mapped[datetime | None]

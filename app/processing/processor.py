@@ -34,7 +34,10 @@ from app.core.crypto import DecryptionError
 from app.core.db import Database, utcnow
 from app.core.logging import get_logger
 from app.core.retry import backoff
+from app.audit.service import record
 from app.graph.client import GraphClient, GraphError, GraphErrorKind
+from app.moderation.executor import Executor
+from app.moderation.service import SYSTEM, latest_decided, plan_for_decision
 from app.pages.models import Page
 from app.pages.service import page_token
 from app.rules.engine import MediaFacts, Policy, RuleEngine
@@ -67,10 +70,12 @@ class Processor:
         self.settings = settings
         self.graph = graph
         self.batch = settings.worker_batch_size
+        self.executor = Executor(db, settings, graph)
 
     def run_once(self) -> int:
         """One pass over every kind of work; returns how much was done."""
-        return self.split_deliveries() + self.apply_changes() + self.fetch_missing()
+        return (self.split_deliveries() + self.apply_changes() + self.fetch_missing()
+                + self.executor.run_once())
 
     def run_until_idle(self, max_passes: int = 1000) -> int:
         total = 0
@@ -187,9 +192,9 @@ class Processor:
             if page.id not in policies:
                 policies[page.id] = current_policy(session, page)
             for version in versions:
-                self._decide_version(session, item, version, policies[page.id])
+                self._decide_version(session, page, item, version, policies[page.id])
 
-    def _decide_version(self, session: Session, item: Item, version: ItemVersion,
+    def _decide_version(self, session: Session, page: Page, item: Item, version: ItemVersion,
                         policy: Policy) -> None:
         types = {m.get("type") for m in version.media}
         media = MediaFacts(has_image=bool(types & {"photo", "image", "sticker"}),
@@ -207,10 +212,16 @@ class Processor:
         row.engine_version, row.policy_version = decision.engine_version, policy.version
         row.decided_at = utcnow()
         session.flush()
+        record(session, actor=SYSTEM, act="decision", subject_type="item",
+               subject_id=item.platform_id,
+               detail={"version": version.seq, "decision": decision.decision,
+                       "categories": list(decision.categories), "register": decision.register,
+                       "observe": decision.observe, "policy": policy.version})
         if decision.decision != "allow":
             log.info("item.decided", item_id=item.id, version=version.seq,
                      decision=decision.decision, categories=list(decision.categories),
                      register=decision.register, observe=decision.observe)
+        plan_for_decision(session, page, item, version, row)
 
     # -- step 3 -------------------------------------------------------------------------
     def fetch_missing(self) -> int:
@@ -266,7 +277,7 @@ class Processor:
             return None
 
     def _fetch_done(self, claim: FetchClaim, data: dict[str, Any]) -> None:
-        with self.db.transaction() as session:
+        with self.db.transaction(immediate=True) as session:
             item = session.get(Item, claim.item_id)
             if item is None or item.fetch_status != FetchStatus.pending:
                 return
@@ -276,17 +287,24 @@ class Processor:
                     item.author.name = name
             else:
                 filled = _fill_from_graph(session, item, data)
-                if filled is not None:
-                    page = session.get(Page, item.page_id)
-                    if page is not None:
-                        self._decide_version(session, item, filled,
-                                             current_policy(session, page))
+                page = session.get(Page, item.page_id)
+                if filled is not None and page is not None:
+                    self._decide_version(session, page, item, filled,
+                                         current_policy(session, page))
             item.fetch_status, item.fetch_error = FetchStatus.done, None
             item.fetch_attempts += 1
             log.info("item.fetched", item_id=item.id, platform_id=item.platform_id)
+            self._plan_after_fetch(session, item)
+
+    def _plan_after_fetch(self, session: Session, item: Item) -> None:
+        """A decision that waited for the sender acts now, with what could be had."""
+        page = session.get(Page, item.page_id)
+        decided = latest_decided(session, item)
+        if page is not None and decided is not None:
+            plan_for_decision(session, page, item, *decided)
 
     def _fetch_failed(self, claim: FetchClaim, exc: GraphError) -> None:
-        with self.db.transaction() as session:
+        with self.db.transaction(immediate=True) as session:
             item = session.get(Item, claim.item_id)
             if item is None:
                 return
@@ -296,10 +314,12 @@ class Processor:
             if exc.kind is GraphErrorKind.gone:
                 item.fetch_status = FetchStatus.gone
                 bound.info("item.fetch_gone")
+                self._plan_after_fetch(session, item)
                 return
             if exc.kind is GraphErrorKind.invalid:
                 item.fetch_status = FetchStatus.failed
                 bound.warning("item.fetch_refused", error=item.fetch_error)
+                self._plan_after_fetch(session, item)
                 return
             if exc.kind is GraphErrorKind.token_invalid:
                 page = session.get(Page, claim.page_id)

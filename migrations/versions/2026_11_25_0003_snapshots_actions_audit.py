@@ -99,6 +99,7 @@ def upgrade() -> None:
     sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claimed_until', app.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('done_at', app.core.db.UTCDateTime(timezone=True), nullable=True),
