@@ -460,3 +460,17 @@ def test_a_sender_that_cannot_be_had_is_recorded_as_missing(client, db, processo
         assert snap.sender_platform_id is None
         assert "33" in snap.sender_missing or "exist" in snap.sender_missing
         assert snap.text == RUDE
+
+
+def test_secret_content_deleted_at_once_when_the_policy_says_so(client, db, processor, page,
+                                                                snapshot_guard):
+    with db.transaction() as session:
+        set_policy(session, session.get(Page, page), {"delete_secret_at_once": True},
+                   actor="test")
+    cid = f"{FEED_PAGE}_100_20"
+    send(client, processor, snapshot_guard, comment(
+        cid, message="Hon heter Lisa Berg, personnummer 811228-9874, och har skyddad identitet"))
+    assert [(a.kind, a.status) for a in actions(db, cid)] == [("hide", "done"),
+                                                              ("delete", "done")]
+    with db.transaction() as session:
+        assert session.scalar(select(RegistrationCase.status)) == "pending"

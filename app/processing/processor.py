@@ -221,7 +221,8 @@ class Processor:
             log.info("item.decided", item_id=item.id, version=version.seq,
                      decision=decision.decision, categories=list(decision.categories),
                      register=decision.register, observe=decision.observe)
-        plan_for_decision(session, page, item, version, row)
+        plan_for_decision(session, page, item, version, row,
+                          delete_secret_at_once=policy.delete_secret_at_once)
 
     # -- step 3 -------------------------------------------------------------------------
     def fetch_missing(self) -> int:
@@ -301,7 +302,8 @@ class Processor:
         page = session.get(Page, item.page_id)
         decided = latest_decided(session, item)
         if page is not None and decided is not None:
-            plan_for_decision(session, page, item, *decided)
+            plan_for_decision(session, page, item, *decided, delete_secret_at_once=current_policy(
+                session, page).delete_secret_at_once)
 
     def _fetch_failed(self, claim: FetchClaim, exc: GraphError) -> None:
         with self.db.transaction(immediate=True) as session:

@@ -45,6 +45,7 @@ class Policy:
     link_allow: tuple[str, ...] = ()
     link_deny: tuple[str, ...] = ()
     review_images: bool = True  # images get a human look for copyright
+    delete_secret_at_once: bool = False  # not only hidden: acted on outside the engine
     version: str = "default"
 
     def __post_init__(self) -> None:

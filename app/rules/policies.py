@@ -44,6 +44,9 @@ class PolicyBody(BaseModel):
     link_allow: list[str] = Field(default_factory=list, max_length=1000)
     link_deny: list[str] = Field(default_factory=list, max_length=1000)
     review_images: bool = True
+    # Secret content is always hidden at once; deleted at once too, or when a moderator
+    # confirms (the default).
+    delete_secret_at_once: bool = False
 
     @field_validator("actions")
     @classmethod
@@ -81,7 +84,8 @@ def to_policy(body: PolicyBody, *, page_platform_id: str, label: str) -> Policy:
         level=body.level, observe=body.observe, custom=custom,
         allow_words=frozenset(w.strip().lower() for w in body.allow_words if w.strip()),
         link_allow=tuple(body.link_allow), link_deny=tuple(body.link_deny),
-        review_images=body.review_images, version=label,
+        review_images=body.review_images, delete_secret_at_once=body.delete_secret_at_once,
+        version=label,
     )
 
 
