@@ -16,10 +16,11 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.accounts.service import create_user, issue_token
+from app.audit.service import verify
 from app.core.config import Settings
 from app.core.db import Base, Database
 from app.core.migrate import upgrade
@@ -110,7 +111,13 @@ SQLITE_AUDIT_NO_DELETE = ("CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFO
 def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "db" in request.fixturenames:
-        clear_tables(request.getfixturevalue("db"))
+        database: Database = request.getfixturevalue("db")
+        if request.node.get_closest_marker("breaks_audit_chain") is None:
+            # Whatever a test did, the audit chain it left must verify (invariant 6).
+            with database.transaction() as session:
+                result = verify(session)
+            assert result.ok, f"the audit chain is broken: {result.problem}"
+        clear_tables(database)
 
 
 def clear_tables(database: Database) -> None:
@@ -173,12 +180,42 @@ def rules() -> RuleEngine:
     return RuleEngine.from_directory()
 
 
+def preserved_first(database_url: str) -> tuple[Any, Any]:
+    """A check for the fake Graph's ``before_action`` hook: a hide or delete finds its
+    snapshot committed, seen through a connection of its own, and a delete finds the
+    snapshot's media stored too (invariant 3). Returns the check and its engine."""
+    engine = create_engine(database_url)
+
+    def check(method: str, object_id: str) -> None:
+        with engine.connect() as conn:
+            snap = conn.execute(text(
+                "SELECT s.id FROM snapshot s JOIN item i ON i.id = s.item_id "
+                "WHERE i.platform_id = :p ORDER BY s.id DESC"), {"p": object_id}).first()
+            if snap is None:
+                raise AssertionError(f"{method} {object_id} before any snapshot was committed")
+            if method == "DELETE":
+                waiting = conn.execute(text(
+                    "SELECT count(*) FROM snapshot_media m JOIN snapshot s ON s.id = "
+                    "m.snapshot_id JOIN item i ON i.id = s.item_id WHERE i.platform_id = :p "
+                    "AND m.status NOT IN ('stored', 'not_media')"), {"p": object_id}).scalar()
+                if waiting:
+                    raise AssertionError(f"DELETE {object_id} before its media were stored")
+
+    return check, engine
+
+
 @pytest.fixture
-def processor(settings: Settings, db: Database, graph_state: Any,
+def processor(settings: Settings, db: Database, graph_state: Any, database_url: str,
               rules: RuleEngine) -> Iterator[Processor]:
+    """The processor, with the fake Graph checking every action it performs."""
     graph = GraphClient.from_settings(settings)
+    check, engine = preserved_first(database_url)
+    graph_state.before_action = check
     yield Processor(db, settings, graph, rules)
+    graph_state.before_action = None
     graph.close()
+    engine.dispose()
+    assert graph_state.hook_failures == [], "an action reached Facebook before its snapshot"
 
 
 UPPSIKT = [sys.executable, "-m", "app"]

@@ -136,6 +136,7 @@ def test_a_naive_time_is_refused(db):
                at=datetime(2026, 1, 1))
 
 
+@pytest.mark.breaks_audit_chain
 # -- tampering ------------------------------------------------------------------------
 @pytest.mark.parametrize("values", [
     {"detail": {"decision": "allow", "n": 3}},
@@ -153,6 +154,7 @@ def test_a_changed_entry_is_caught_at_that_entry(db, values):
     assert result.head_hash is None
 
 
+@pytest.mark.breaks_audit_chain
 def test_a_removed_entry_is_caught_at_the_one_after_it(db):
     entries = write(db, 5)
     tamper(db, delete(AuditEntry).where(AuditEntry.id == entries[2].id))
@@ -162,6 +164,7 @@ def test_a_removed_entry_is_caught_at_the_one_after_it(db):
                               "(an entry before it was removed or changed)")
 
 
+@pytest.mark.breaks_audit_chain
 def test_a_removed_first_entry_is_caught(db):
     entries = write(db, 3)
     tamper(db, delete(AuditEntry).where(AuditEntry.id == entries[0].id))
@@ -170,6 +173,7 @@ def test_a_removed_first_entry_is_caught(db):
     assert "does not follow the start of the log" in result.problem
 
 
+@pytest.mark.breaks_audit_chain
 def test_a_changed_entry_with_its_hash_recomputed_is_caught_at_the_next_link(db):
     entries = write(db, 5)
     e = entries[2]
@@ -182,6 +186,7 @@ def test_a_changed_entry_with_its_hash_recomputed_is_caught_at_the_next_link(db)
     assert f"does not follow entry {e.id}" in result.problem
 
 
+@pytest.mark.breaks_audit_chain
 def test_verify_reads_in_batches_and_checks_links_across_them(db, monkeypatch):
     monkeypatch.setattr(audit, "_BATCH", 2)
     entries = write(db, 5)
@@ -257,6 +262,7 @@ def audit_verify(database_url: str) -> subprocess.CompletedProcess[str]:
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.breaks_audit_chain
 def test_cli_verify(db, database_url):
     empty = audit_verify(database_url)
     assert (empty.returncode, empty.stdout) == (0, "audit log intact: 0 entries (empty)\n")
