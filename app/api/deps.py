@@ -20,6 +20,16 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_write_session(request: Request) -> Iterator[Session]:
+    """For requests that write: on SQLite the write lock is taken up front, so that a
+    worker committing meanwhile cannot make the request fail half way."""
+    with request.app.state.db.transaction(immediate=True) as session:
+        yield session
+
+
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 _bearer = HTTPBearer(auto_error=False, description="API token from `uppsikt users token`")
 
 

@@ -10,7 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from app.accounts.models import Role, User
-from app.api.deps import CurrentUser, SessionDep, may_see_unit, require_roles
+from app.api.deps import (
+    CurrentUser,
+    SessionDep,
+    WriteSessionDep,
+    may_see_unit,
+    require_roles,
+)
 from app.content.models import Item
 from app.core.errors import AppError
 from app.moderation.models import Action, ActionKind
@@ -59,7 +65,7 @@ def _item(session: SessionDep, platform_id: str, user: User) -> tuple[Item, Page
                         404: {"description": "unknown item"},
                         409: {"description": "the item cannot be acted on"},
                         422: {"description": "bad request body"}})
-def request_action(platform_id: str, body: ActionIn, session: SessionDep,
+def request_action(platform_id: str, body: ActionIn, session: WriteSessionDep,
                    user: User = require_roles(Role.moderator, Role.information_officer)
                    ) -> ActionOut:
     """Hide, restore or delete an item on Facebook. Its content and sender are preserved
