@@ -454,3 +454,20 @@ def test_secret_content_deleted_at_once_when_the_policy_says_so(client, db, proc
                                                               ("delete", "done")]
     with db.transaction() as session:
         assert session.scalar(select(RegistrationCase.status)) == "pending"
+
+
+def test_an_interrupted_hide_of_a_comment_since_removed(client, db, processor, page,
+                                                        snapshot_guard):
+    cid = f"{FEED_PAGE}_100_21"
+    snapshot_guard.failures[cid] = [graph_error(2, "Service temporarily unavailable", status=503)]
+    send(client, processor, snapshot_guard, comment(cid, message=RUDE))
+    due_now(db)
+    processor.executor._claim_actions()  # under way when the process dies ...
+    snapshot_guard.deleted_ids.add(cid)  # ... and the author removes the comment meanwhile
+    with db.transaction() as session:
+        session.execute(update(Action).values(claimed_until=utcnow() - timedelta(seconds=1),
+                                              next_attempt_at=utcnow() - timedelta(seconds=1)))
+    processor.run_until_idle()
+    [hide] = actions(db, cid)
+    assert (hide.status, hide.result["graph"]) == ("done", "gone")
+    assert item_state(db, cid) == "removed"

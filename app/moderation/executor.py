@@ -187,7 +187,7 @@ class Executor:
         if claim.interrupted:
             settled = self._already_done(claim)
             if settled is not None:
-                self._done(claim, settled, checked=True)
+                self._done(claim, settled, checked=True, gone=settled["graph"] == "gone")
                 return
         try:
             if claim.kind is ActionKind.delete:
