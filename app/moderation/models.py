@@ -128,8 +128,17 @@ class CaseStatus(StrEnum):
     not_required = "not_required"
 
 
+class CaseSource(StrEnum):
+    rules = "rules"  # the decision said register (secret content)
+    moderator = "moderator"  # a person marked it secret or as needing registration
+    message = "message"  # a direct message: incoming mail
+
+
 class RegistrationCase(Base):
-    """An item the registrar must look at: secret content removed from a page."""
+    """An item the registrar must look at (secret content removed from a page, a direct
+    message, or what a moderator sent), and once registered, its registration record
+    (OSL 5 kap. 2 §). A registered record is never changed: corrections are audit
+    entries."""
 
     __tablename__ = "registration_case"
 
@@ -137,5 +146,19 @@ class RegistrationCase(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), unique=True)
     snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshot.id"))
     status: Mapped[str] = mapped_column(String(16), default=CaseStatus.pending)
-    reason: Mapped[str] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(String(16), default=CaseSource.rules)
+    secret: Mapped[bool] = mapped_column(default=False)  # the content is (held) secret
+    reason: Mapped[str] = mapped_column(String(500))  # why it is in the queue
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    requested_by: Mapped[str] = mapped_column(String(100), default="system")
+    # The registration record
+    received_at: Mapped[datetime | None]  # the date the item came in
+    diarienummer: Mapped[str | None] = mapped_column(String(64), index=True)
+    description: Mapped[str | None] = mapped_column(String(1000))
+    sender: Mapped[str | None] = mapped_column(String(300))
+    secrecy_provision: Mapped[str | None] = mapped_column(String(200))  # OSL 26 kap. 1 §
+    withhold_sender: Mapped[bool] = mapped_column(default=False)  # from the public view
+    withhold_description: Mapped[bool] = mapped_column(default=False)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(index=True)
+    not_required_reason: Mapped[str | None] = mapped_column(String(500))

@@ -24,6 +24,7 @@ from app.moderation.models import (
     Action,
     ActionKind,
     ActionStatus,
+    CaseSource,
     CaseStatus,
     RegistrationCase,
     Snapshot,
@@ -173,8 +174,9 @@ def plan_for_decision(session: Session, page: Page, item: Item, version: ItemVer
                         reason=f"rules: {categories}") for kind in wanted]
     if case_needed:
         case = RegistrationCase(item_id=item.id, snapshot_id=snap.id,
-                                status=CaseStatus.pending,
-                                reason=f"secret content ({categories})")
+                                status=CaseStatus.pending, source=CaseSource.rules,
+                                secret=True, reason=f"secret content ({categories})",
+                                received_at=item.created_time or item.first_seen_at)
         session.add(case)
         session.flush()
         record(session, actor=SYSTEM, act="registration.queued", subject_type="item",
