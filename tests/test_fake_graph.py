@@ -352,8 +352,9 @@ def test_the_cli_serves_a_seed_and_stops_on_a_signal(tmp_path, sig):
         text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        assert proc.stdout is not None
-        assert base in proc.stdout.readline()
+        assert proc.stdout is not None and proc.stderr is not None
+        first = proc.stdout.readline()
+        assert base in first
         headers = {"Authorization": f"Bearer {token}"}
         deadline = time.monotonic() + 20
         while True:
@@ -371,11 +372,15 @@ def test_the_cli_serves_a_seed_and_stops_on_a_signal(tmp_path, sig):
         wrong = httpx.get(f"{base}/v24.0/100_15", headers=AUTH)
         assert error_of(wrong)["code"] == 190
         proc.send_signal(sig)
-        out, err = proc.communicate(timeout=15)
+        proc.wait(15)
+        # Read through the same buffered streams: readline may already hold later lines.
+        out, err = first + proc.stdout.read(), proc.stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.communicate()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
     assert proc.returncode == 0, err
     assert f"UPPSIKT_GRAPH_BASE_URL={base}" in out and "stopped" in out
     assert token not in out + err
