@@ -125,7 +125,7 @@ def _request(session: Session, item: Item, snap: Snapshot, kind: ActionKind, *, 
     return action
 
 
-def _intent(session: Session, item: Item) -> str | None:
+def current_intent(session: Session, item: Item) -> str | None:
     """The kind of the latest action not cancelled: what Uppsikt last meant to do."""
     return session.scalar(
         select(Action.kind).where(Action.item_id == item.id,
@@ -155,7 +155,7 @@ def plan_for_decision(session: Session, page: Page, item: Item, version: ItemVer
             Action.created_at >= version.recorded_at).limit(1)) is not None:
         bound.info("action.skipped", why="a moderator has acted on this item since")
         return []
-    intent = _intent(session, item)
+    intent = current_intent(session, item)
     wanted: list[ActionKind] = []
     if item.kind != ItemKind.message:  # messages cannot be hidden or deleted
         if intent not in REMOVING:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.content.models import FetchStatus, Item, ItemVersion
+from app.content.models import FetchStatus, Item, ItemKind, ItemVersion
 from app.content.normalise import (
     AuthorRef,
     ChangeError,
@@ -37,9 +37,11 @@ from app.core.retry import backoff
 from app.audit.service import record
 from app.graph.client import GraphClient, GraphError, GraphErrorKind
 from app.moderation.executor import Executor
+from app.moderation.models import CaseSource
 from app.moderation.service import SYSTEM, latest_decided, plan_for_decision
 from app.pages.models import Page
 from app.pages.service import page_token
+from app.registration.service import queue_case
 from app.rules.engine import MediaFacts, Policy, RuleEngine
 from app.rules.models import ItemDecision
 from app.rules.policies import current_policy
@@ -223,6 +225,10 @@ class Processor:
                      register=decision.register, observe=decision.observe)
         plan_for_decision(session, page, item, version, row,
                           delete_secret_at_once=policy.delete_secret_at_once)
+        if item.kind == ItemKind.message and not item.by_page and policy.register_messages:
+            queue_case(session, page, item, source=CaseSource.message,
+                       secret=decision.register, reason="direct message: incoming mail",
+                       by=SYSTEM)
 
     # -- step 3 -------------------------------------------------------------------------
     def fetch_missing(self) -> int:

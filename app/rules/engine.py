@@ -45,7 +45,10 @@ class Policy:
     link_allow: tuple[str, ...] = ()
     link_deny: tuple[str, ...] = ()
     review_images: bool = True  # images get a human look for copyright
-    delete_secret_at_once: bool = False  # not only hidden: acted on outside the engine
+    # What happens outside the engine: secret content deleted at once, not only hidden;
+    # direct messages queued for the registrar.
+    delete_secret_at_once: bool = False
+    register_messages: bool = True
     version: str = "default"
 
     def __post_init__(self) -> None:

@@ -47,6 +47,9 @@ class PolicyBody(BaseModel):
     # Secret content is always hidden at once; deleted at once too, or when a moderator
     # confirms (the default).
     delete_secret_at_once: bool = False
+    # Direct messages to the page are incoming mail: queued for the registrar (the
+    # default), or only kept in order in the archive.
+    register_messages: bool = True
 
     @field_validator("actions")
     @classmethod
@@ -85,6 +88,7 @@ def to_policy(body: PolicyBody, *, page_platform_id: str, label: str) -> Policy:
         allow_words=frozenset(w.strip().lower() for w in body.allow_words if w.strip()),
         link_allow=tuple(body.link_allow), link_deny=tuple(body.link_deny),
         review_images=body.review_images, delete_secret_at_once=body.delete_secret_at_once,
+        register_messages=body.register_messages,
         version=label,
     )
 
