@@ -18,6 +18,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import AppError
 from app.fakegraph.cli import fake_graph_app
+from app.registration.export_cli import export_app
 
 cli = typer.Typer(help="Uppsikt: moderation and preservation for Facebook Pages.",
                   no_args_is_help=True, add_completion=False)
@@ -34,6 +35,7 @@ rules_cli = typer.Typer(help="The moderation rules.", no_args_is_help=True)
 cli.add_typer(rules_cli, name="rules")
 cli.add_typer(audit_app, name="audit")
 cli.add_typer(fake_graph_app, name="fake-graph")
+cli.add_typer(export_app, name="export")
 
 
 def fail(message: str, code: int = 2) -> None:

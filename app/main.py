@@ -20,6 +20,7 @@ from app.graph.client import GraphClient
 from app.jobs.scheduler import start_scheduler
 from app.moderation.endpoints import router as moderation_router
 from app.registration.endpoints import router as registration_router
+from app.registration.export_endpoints import router as export_router
 from app.processing.processor import Processor
 from app.processing.worker import Worker
 from app.rules.endpoints import router as rules_router
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(rules_router)
     app.include_router(moderation_router)
     app.include_router(registration_router)
+    app.include_router(export_router)
     app.add_middleware(WebhookIntakeMiddleware)
     _document_webhook_post(app)
     return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -231,3 +232,26 @@ def test_the_preserved_media_can_be_downloaded(client, db, processor, graph_stat
     assert r.headers["x-content-sha256"] == medium["sha256"]
     assert client.get(f"/api/v1/registration/cases/{case['id']}/media/1",
                       headers=registrar).status_code == 404
+
+
+def test_registered_cases_reach_the_e_archive_export(client, db, processor, graph_state,
+                                                     registrar):
+    import xmlschema
+
+    from app.core.db import utcnow
+    from app.registration import erms
+
+    case_id = secret_case(client, db, processor, graph_state, registrar)
+    r = client.post(f"/api/v1/registration/cases/{case_id}/register",
+                    json={"diarienummer": "KS 2026/0042", "description": "Skyddad identitet",
+                          "secrecy_provision": "OSL 21 kap. 3 §"}, headers=registrar)
+    assert r.status_code == 200
+    today = utcnow().date().isoformat()
+    url = f"/api/v1/registration/export/erms?from={today}&to={today}"
+    moderator = {"Authorization": f"Bearer {api_token(db, 'moderator', unit='Kommunstyrelsen')}"}
+    assert client.get(url, headers=moderator).status_code == 403
+    r = client.get(url, headers=registrar)
+    assert r.status_code == 200, r.text
+    schema = xmlschema.XMLSchema(str(Path(erms.__file__).parent / "schemas" / "ERMS_v3.xsd"))
+    schema.validate(r.content)
+    assert "KS 2026/0042".encode() in r.content and "OSL 21 kap. 3 §".encode() in r.content
