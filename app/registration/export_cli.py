@@ -62,8 +62,7 @@ def export_erms(
 ) -> None:
     """Registered cases as one CITS ERMS 3.0 document (FGS Ärendehantering 2.0).
 
-    Exit code 1 when there is nothing to export or a media file is damaged; nothing is
-    written then."""
+    Exit code 1, writing nothing: no case to export, unknown page, damaged media file."""
     first, last = _day(date_from, "--from"), _day(date_to, "--to")
     if first > last:
         raise typer.BadParameter(f"{first} is after --to {last}", param_hint="'--from'")
