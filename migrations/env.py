@@ -7,6 +7,7 @@ from app.core.config import get_settings
 from app.core.db import make_engine
 import app.models  # noqa: F401  (registers every table)
 from app.core.db import Base
+from app.search import include_name  # the search index is the migrations', not the models'
 
 target_metadata = Base.metadata
 
@@ -17,6 +18,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 import app.models  # noqa: F401
 from app.core.db import Base, make_engine
 from app.core.migrate import current_revision, downgrade, head_revision, upgrade
+from app.search import include_name
 
 
 def test_upgrade_check_downgrade_upgrade(fresh_database_url):
@@ -18,8 +19,8 @@ def test_upgrade_check_downgrade_upgrade(fresh_database_url):
         upgrade(url)
         assert current_revision(engine) == head_revision()
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
-                                    Base.metadata)
+            opts = {"compare_type": True, "include_name": include_name}
+            diff = compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)
         assert diff == [], f"models and migrations disagree: {diff}"
         downgrade(url, "base")
         tables = set(inspect(engine).get_table_names()) - {"alembic_version"}
