@@ -203,12 +203,18 @@ def moderator_action(session: Session, page: Page, item: Item, kind: ActionKind,
         raise AppError(409, "the page's own content is not acted on")
     if item.state == Visibility.removed:
         raise AppError(409, "the item is already removed from Facebook")
+    snap = snapshot_latest(session, page, item, reason="moderator", by=by)
+    return _request(session, item, snap, kind, by=by, reason=reason or f"{kind} by {by}")
+
+
+def snapshot_latest(session: Session, page: Page, item: Item, *, reason: str,
+                    by: str) -> Snapshot:
+    """A snapshot of the item's latest version, with that version's decision if any."""
     version = session.scalar(select(ItemVersion).where(ItemVersion.item_id == item.id)
                              .order_by(ItemVersion.observed_at.desc(), ItemVersion.seq.desc())
                              .limit(1))
     if version is None:
         raise AppError(409, "nothing is archived for this item yet")
     decided = latest_decided(session, item)
-    snap = take_snapshot(session, page, item, version, reason="moderator", by=by,
+    return take_snapshot(session, page, item, version, reason=reason, by=by,
                          decision=decided[1] if decided else None)
-    return _request(session, item, snap, kind, by=by, reason=reason or f"{kind} by {by}")

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.content.models import Item, ItemVersion
+from app.content.models import Item
 from app.core.db import utcnow
 from app.core.errors import AppError
 from app.moderation.models import CaseSource, CaseStatus, RegistrationCase
-from app.moderation.service import latest_decided, take_snapshot
+from app.moderation.service import snapshot_latest
 from app.pages.models import Page
 
 
@@ -33,14 +33,7 @@ def queue_case(session: Session, page: Page, item: Item, *, source: CaseSource, 
                    subject_type="registration_case", subject_id=case.id,
                    detail={"reason": reason[:500]})
         return case
-    version = session.scalar(select(ItemVersion).where(ItemVersion.item_id == item.id)
-                             .order_by(ItemVersion.observed_at.desc(), ItemVersion.seq.desc())
-                             .limit(1))
-    if version is None:
-        raise AppError(409, "nothing is archived for this item yet")
-    decided = latest_decided(session, item)
-    snap = take_snapshot(session, page, item, version, reason="registration", by=by,
-                         decision=decided[1] if decided else None)
+    snap = snapshot_latest(session, page, item, reason="registration", by=by)
     case = RegistrationCase(item_id=item.id, snapshot_id=snap.id, status=CaseStatus.pending,
                             source=source, secret=secret, reason=reason[:500],
                             requested_by=by, received_at=item.created_time or item.first_seen_at)
