@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session
 from app.audit.service import record
 from app.content.models import Item, ItemStateEvent, Visibility
 from app.core.config import Settings
-from app.core.crypto import DecryptionError, sha256_hex
+from app.core.crypto import sha256_hex
 from app.core.db import Database, utcnow
 from app.core.logging import get_logger
-from app.core.retry import backoff
+from app.core.retry import retry_at
 from app.graph.client import GraphClient, GraphError, GraphErrorKind
 from app.moderation.models import (
     Action,
@@ -43,7 +43,7 @@ from app.moderation.models import (
 )
 from app.moderation.service import REMOVING, SYSTEM
 from app.pages.models import Page
-from app.pages.service import page_token
+from app.pages.service import usable_token
 
 log = get_logger("uppsikt.actions")
 
@@ -82,13 +82,6 @@ class Executor:
 
     def run_once(self) -> int:
         return self.download_media() + self.execute_actions()
-
-    def _backoff(self, attempts: int, at_least: float | None = None) -> datetime:
-        when = backoff(utcnow(), attempts, base=self.settings.retry_base_seconds,
-                       cap=self.settings.retry_max_seconds)
-        if at_least is not None:
-            when = max(when, utcnow() + timedelta(seconds=at_least))
-        return when
 
     # -- actions --------------------------------------------------------------------------
     def execute_actions(self) -> int:
@@ -149,7 +142,7 @@ class Executor:
         if running is not None:  # one item's actions in turn
             action.next_attempt_at = now + timedelta(seconds=1)
             return None
-        token = _usable_token(page, self.settings)
+        token = usable_token(page, self.settings.secret_key.get_secret_value())
         if token is None:
             action.next_attempt_at = now + timedelta(seconds=self.settings.retry_max_seconds)
             action.last_error = "paused: the page has no usable access token"
@@ -251,7 +244,8 @@ class Executor:
             action.claimed_until, action.last_error = None, error
             bound = log.bind(action_id=action.id, item_id=item.id, kind=exc.kind)
             if exc.retryable:
-                action.next_attempt_at = self._backoff(action.attempts, exc.retry_after)
+                action.next_attempt_at = retry_at(self.settings, action.attempts,
+                                                  at_least=exc.retry_after)
                 bound.warning("action.retry", attempts=action.attempts, error=error)
                 return
             if exc.kind is GraphErrorKind.token_invalid:
@@ -356,17 +350,10 @@ class Executor:
                 return
             row.last_error = error
             if exc.retryable and claim.attempts < self.settings.media_max_attempts:
-                row.next_attempt_at = self._backoff(claim.attempts, exc.retry_after)
+                row.next_attempt_at = retry_at(self.settings, claim.attempts,
+                                               at_least=exc.retry_after)
                 log.warning("media.retry", media_id=row.id, attempts=claim.attempts, error=error)
                 return
             row.status = MediaStatus.failed
             log.error("media.lost", media_id=row.id, error=error)
 
-
-def _usable_token(page: Page, settings: Settings) -> str | None:
-    if page.removed_at is not None or page.token_status != "ok":
-        return None
-    try:
-        return page_token(page, settings.secret_key.get_secret_value())
-    except DecryptionError:
-        return None

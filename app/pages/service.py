@@ -4,7 +4,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.content.models import FetchStatus, Item
-from app.core.crypto import decrypt_page_token, encrypt_page_token
+from app.core.crypto import DecryptionError, decrypt_page_token, encrypt_page_token
 from app.core.db import utcnow
 from app.core.errors import AppError
 from app.pages.models import Page
@@ -77,6 +77,17 @@ def list_pages(session: Session, *, include_removed: bool = False) -> list[Page]
     if not include_removed:
         query = query.where(Page.removed_at.is_(None))
     return list(session.scalars(query))
+
+
+def usable_token(page: Page | None, secret_key: str) -> str | None:
+    """The token for Graph calls on the page's behalf, or None when the page is removed,
+    its token was found invalid, or the token cannot be decrypted."""
+    if page is None or page.removed_at is not None or page.token_status != "ok":
+        return None
+    try:
+        return page_token(page, secret_key)
+    except DecryptionError:
+        return None
 
 
 def page_token(page: Page, secret_key: str) -> str | None:

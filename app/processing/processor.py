@@ -30,17 +30,16 @@ from app.content.normalise import (
 )
 from app.content.service import apply_operation, content_hash, upsert_author
 from app.core.config import Settings
-from app.core.crypto import DecryptionError
 from app.core.db import Database, utcnow
 from app.core.logging import get_logger
-from app.core.retry import backoff
+from app.core.retry import retry_at
 from app.audit.service import record
 from app.graph.client import GraphClient, GraphError, GraphErrorKind
 from app.moderation.executor import Executor
 from app.moderation.models import CaseSource
 from app.moderation.service import SYSTEM, latest_decided, plan_for_decision
 from app.pages.models import Page
-from app.pages.service import page_token
+from app.pages.service import usable_token
 from app.registration.service import queue_case
 from app.rules.engine import MediaFacts, Policy, RuleEngine
 from app.rules.models import ItemDecision
@@ -87,10 +86,6 @@ class Processor:
             if done == 0:
                 return total
         return total
-
-    def _backoff(self, attempts: int) -> datetime:
-        return backoff(utcnow(), attempts, base=self.settings.retry_base_seconds,
-                       cap=self.settings.retry_max_seconds)
 
     # -- step 1 -------------------------------------------------------------------------
     def split_deliveries(self) -> int:
@@ -182,7 +177,7 @@ class Processor:
         except Exception as exc:  # one bad change never blocks the others
             change.attempts += 1
             change.last_error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
-            change.next_attempt_at = self._backoff(change.attempts)
+            change.next_attempt_at = retry_at(self.settings, change.attempts)
             bound.exception("change.retry", attempts=change.attempts)
 
     def _decide(self, session: Session, page: Page, item: Item, change_id: int,
@@ -259,7 +254,7 @@ class Processor:
             ).unique().all()
             for item in items:
                 page = session.get(Page, item.page_id)
-                token = self._usable_token(page)
+                token = usable_token(page, self.settings.secret_key.get_secret_value())
                 if token is None:
                     item.fetch_next_at = now + timedelta(seconds=self.settings.retry_max_seconds)
                     item.fetch_error = "page has no usable access token"
@@ -274,14 +269,6 @@ class Processor:
                 item.fetch_next_at = now + FETCH_LEASE
                 claims.append(FetchClaim(item.id, item.page_id, target, fields, token))
         return claims
-
-    def _usable_token(self, page: Page | None) -> str | None:
-        if page is None or page.removed_at is not None or page.token_status != "ok":
-            return None
-        try:
-            return page_token(page, self.settings.secret_key.get_secret_value())
-        except DecryptionError:
-            return None
 
     def _fetch_done(self, claim: FetchClaim, data: dict[str, Any]) -> None:
         with self.db.transaction(immediate=True) as session:
@@ -338,7 +325,7 @@ class Processor:
                 item.fetch_next_at = utcnow() + timedelta(seconds=self.settings.retry_max_seconds)
                 bound.error("item.fetch_blocked", error=item.fetch_error)
                 return
-            item.fetch_next_at = self._backoff(item.fetch_attempts)
+            item.fetch_next_at = retry_at(self.settings, item.fetch_attempts)
             bound.warning("item.fetch_retry", attempts=item.fetch_attempts, error=item.fetch_error)
 
 
