@@ -24,7 +24,10 @@ import xmlschema
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app.content.models import Author, Item, ItemVersion
+from app.content.models import Item, ItemVersion
+from app.content.normalise import AuthorRef
+from app.content.service import upsert_author
+from app.core.db import utcnow
 from app.core.errors import AppError
 from app.main import create_app
 from app.moderation.models import MediaBlob, MediaStatus, RegistrationCase, Snapshot, \
@@ -85,14 +88,7 @@ def make_case(db, media_dir: Path, *, item: str, page: str = "5550001",
             page_row = Page(platform_id=page, name=page_name, unit=unit)
             session.add(page_row)
             session.flush()
-        author_id = None
-        if author is not None:
-            row = session.scalar(select(Author).where(Author.platform_id == author[0]))
-            if row is None:
-                row = Author(platform_id=author[0], name=author[1])
-                session.add(row)
-                session.flush()
-            author_id = row.id
+        author_id = upsert_author(session, AuthorRef(*author), utcnow()).id if author else None
         item_row = Item(platform_id=item, page_id=page_row.id, kind=kind, platform_type=kind,
                         post_platform_id=f"{page}_1", parent_platform_id=f"{page}_1",
                         author_id=author_id, created_time=created)

@@ -16,8 +16,10 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 import app.models  # noqa: F401
-from app.content.models import Author, Item, ItemVersion
-from app.core.db import Base, Database
+from app.content.models import Item, ItemVersion
+from app.content.normalise import AuthorRef
+from app.content.service import upsert_author
+from app.core.db import Base, Database, utcnow
 from app.core.errors import AppError
 from app.core.migrate import downgrade, upgrade
 from app.main import create_app
@@ -61,14 +63,7 @@ def add_item(session: Session, platform_id: str, text_: str | None, *, page: str
              secret: bool = False) -> ItemVersion:
     """An item with one version; optionally its decision and its registration case."""
     page_row = session.scalars(select(Page).where(Page.platform_id == page)).one()
-    author_id = None
-    if author is not None:
-        row = session.scalar(select(Author).where(Author.platform_id == author[0]))
-        if row is None:
-            row = Author(platform_id=author[0], name=author[1])
-            session.add(row)
-            session.flush()
-        author_id = row.id
+    author_id = upsert_author(session, AuthorRef(*author), utcnow()).id if author else None
     item = Item(platform_id=platform_id, page_id=page_row.id, kind=kind, platform_type=kind,
                 author_id=author_id, state=state)
     session.add(item)
