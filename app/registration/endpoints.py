@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import csv
-import io
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,6 +17,7 @@ from sqlalchemy import and_, or_, select
 from app.accounts.models import Role, User
 from app.api.deps import SessionDep, WriteSessionDep, may_see_unit, require_roles
 from app.content.models import Item
+from app.core.csvsafe import csv_text
 from app.core.errors import AppError
 from app.moderation.models import (
     ActionKind,
@@ -206,20 +205,7 @@ _CSV_FIELDS = ("id", "status", "source", "secret", "item_id", "page_id", "receiv
 
 
 def _csv(cases: list[CaseOut]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(_CSV_FIELDS)
-    for case in cases:
-        writer.writerow([_cell(getattr(case, f)) for f in _CSV_FIELDS])
-    return out.getvalue()
-
-
-def _cell(value: Any) -> str:
-    """No cell a spreadsheet would run as a formula."""
-    if value is None:
-        return ""
-    text = value.isoformat() if isinstance(value, datetime) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return csv_text(_CSV_FIELDS, ([getattr(case, f) for f in _CSV_FIELDS] for case in cases))
 
 
 @router.get("/registration/cases/{case_id}", response_model=CaseOut, responses=ERRORS)
