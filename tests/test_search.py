@@ -283,6 +283,29 @@ def test_cursor_pages_through_without_duplicates_or_gaps(api, db, pages):
     assert stamps == sorted(stamps, reverse=True)
 
 
+def test_moderators_do_not_see_secret_content(api, db, pages):
+    with db.transaction() as s:
+        add_item(s, "1", "Hon har skyddad identitet och bor på Lönngatan 3", case="registered",
+                 secret=True)
+        add_item(s, "2", "Skyddad verksamhet på Lönngatan stänger", at=T0 + timedelta(hours=1))
+        add_item(s, "3", "Lönngatan är avstängd", at=T0 + timedelta(hours=2),
+                 case="not_required")
+    moderator = api_token(db, "moderator", unit="Kommunstyrelsen")
+    hits = {h["item_id"]: h for h in get(api, moderator)["hits"]}
+    assert (hits["1"]["withheld"], hits["1"]["snippet"], hits["1"]["matches"]) == (True, "", [])
+    assert not hits["2"]["withheld"] and hits["2"]["snippet"].startswith("Skyddad")
+    assert not hits["3"]["withheld"]
+    # Words never find secret content for a moderator, so they cannot be confirmed.
+    assert found(api, moderator, q="Lönngatan") == ["3", "2"]
+    assert found(api, moderator, q="skyddad identitet") == []
+    for role in ("registrar", "auditor", "information_officer"):
+        token = api_token(db, role)
+        assert found(api, token, q="skyddad identitet") == ["1"], role
+        hit = get(api, token, q="Lönngatan")["hits"][-1]
+        assert hit["item_id"] == "1" and not hit["withheld"]
+        assert hit["snippet"].startswith("Hon har skyddad"), role
+
+
 def test_moderators_see_only_their_units_pages(api, db, pages):
     with db.transaction() as s:
         add_item(s, "ks", "Fråga om bygglov", page=PAGE)

@@ -35,6 +35,7 @@ class HitOut(BaseModel):
     text_length: int
     matches: list[tuple[int, int]] = Field(
         description="matched words as [start, end) offsets into the snippet (code points)")
+    withheld: bool = Field(description="secret content your role does not see: no snippet")
 
 
 class SearchOut(BaseModel):
@@ -70,11 +71,15 @@ def search_archive(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> SearchOut:
-    """Every version of every item, newest first, with a snippet around the matched words."""
+    """Every version of every item, newest first, with a snippet around the matched words.
+
+    Moderators see their unit's pages, and not the text of content held secret (a search
+    by words does not find it); the other roles see everything."""
     units = {user.unit} if user.unit else set()
+    moderator = user.role == Role.moderator
     result = search(
         session, q=q, page_ids=page_id, date_from=date_from, date_to=date_to, author=author,
         kind=kind, category=category, state=state, registered=registered, secret=secret,
-        visible_units=units if user.role == Role.moderator else None,
+        visible_units=units if moderator else None, withhold_secret=moderator,
         cursor=cursor, limit=limit)
     return SearchOut.model_validate(result)

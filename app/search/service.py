@@ -19,10 +19,12 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     bindparam,
     column,
@@ -73,6 +75,7 @@ class SearchHit:
     snippet_start: int  # where the snippet begins in the version's text
     text_length: int
     matches: list[tuple[int, int]]  # [start, end) in the snippet, in code points
+    withheld: bool = False  # secret content not shown to this user: snippet is empty
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,54 +85,46 @@ class SearchPage:
     next_cursor: str | None
 
 
-def search(session: Session, *, q: str | None = None, page_ids: Sequence[str] | None = None,
-           date_from: date | None = None, date_to: date | None = None,
-           author: str | None = None, kind: str | None = None, category: str | None = None,
-           state: str | None = None, registered: bool | None = None,
-           secret: bool | None = None, visible_units: set[str] | None = None,
-           cursor: str | None = None, limit: int = 50) -> SearchPage:
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """What a search asks for. ``visible_units`` None means every page; otherwise only
+    pages of those units. Dates are whole days in Swedish time, both ends included."""
+
+    q: str | None = None
+    page_ids: Sequence[str] | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    author: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    state: str | None = None
+    registered: bool | None = None
+    secret: bool | None = None
+    visible_units: set[str] | None = None
+
+
+def search(session: Session, *, cursor: str | None = None, limit: int = 50,
+           withhold_secret: bool = False, **filters: Any) -> SearchPage:
     """One page of matching versions, newest first (by ``observed_at``, then id).
 
-    ``visible_units`` None means every page; otherwise only pages of those units. Dates
-    are whole days in Swedish time, both ends included. Bad input raises AppError(422)."""
+    ``filters`` are the fields of SearchFilters. With ``withhold_secret`` the text of an
+    item held secret by a registration case is not shown (the hit says ``withheld``), and
+    a search by words never finds it, so words cannot be confirmed by guessing. Bad input
+    raises AppError(422)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise AppError(422, f"limit: between 1 and {MAX_LIMIT}")
-    terms = query_terms(q)
+    wanted = SearchFilters(**filters)
+    terms = query_terms(wanted.q)
     postgres = session.get_bind().dialect.name == "postgresql"
-    stmt = (
-        select(ItemVersion.id, ItemVersion.seq, ItemVersion.text, ItemVersion.observed_at,
-               Item.platform_id.label("item_id"), Item.kind, Item.state,
-               Page.platform_id.label("page_id"), Author.platform_id.label("author_id"),
-               Author.name.label("author_name"))
-        .join(Item, Item.id == ItemVersion.item_id)
-        .join(Page, Page.id == Item.page_id)
-        .outerjoin(Author, Author.id == Item.author_id)
-    )
-    if terms:
-        stmt = stmt.where(_postgres_match(terms) if postgres else _sqlite_match(terms))
-    if visible_units is not None:
-        stmt = stmt.where(Page.unit.in_(visible_units))
-    if page_ids:
-        if len(page_ids) > MAX_PAGES:
-            raise AppError(422, f"page_id: at most {MAX_PAGES} pages")
-        for page_id in page_ids:
-            _check_text("page_id", page_id, 128)
-        stmt = stmt.where(Page.platform_id.in_(page_ids))
-    stmt = stmt.where(*_date_range(date_from, date_to))
-    if author is not None:
-        _check_text("author", author, 300)
-        stmt = stmt.where(_author_is(author))
-    if kind is not None:
-        stmt = stmt.where(Item.kind == kind)
-    if state is not None:
-        stmt = stmt.where(Item.state == state)
-    if category is not None:
-        stmt = stmt.where(_has_category(category, postgres))
-    if registered is not None:
-        stmt = stmt.where(_has_case(RegistrationCase.status == CaseStatus.registered,
-                                    registered))
-    if secret is not None:
-        stmt = stmt.where(_has_case(RegistrationCase.secret.is_(True), secret))
+    stmt = matching_versions(select(ItemVersion.id, ItemVersion.seq, ItemVersion.text,
+                                    ItemVersion.observed_at, Item.platform_id.label("item_id"),
+                                    Item.kind, Item.state, Page.platform_id.label("page_id"),
+                                    Author.platform_id.label("author_id"),
+                                    Author.name.label("author_name"),
+                                    Item.id.label("item_pk")),
+                             wanted, terms, postgres)
+    if withhold_secret and terms:
+        stmt = stmt.where(_has_case(RegistrationCase.secret.is_(True), False))
     if cursor is not None:
         at, version_id = decode_cursor(cursor)
         stmt = stmt.where(or_(ItemVersion.observed_at < at,
@@ -140,17 +135,62 @@ def search(session: Session, *, q: str | None = None, page_ids: Sequence[str] | 
     has_more = len(rows) > limit
     rows = rows[:limit]
     texts = [row.text or "" for row in rows]
+    secret = secret_items(session, {row.item_pk for row in rows}) if withhold_secret else set()
     hits = []
     for row, body, spans in zip(rows, texts, _match_spans(session, postgres, terms, texts),
                                 strict=True):
-        snippet, start, marks = _snippet(body, spans)
+        snippet, start, marks = ("", 0, []) if row.item_pk in secret else _snippet(body, spans)
         hits.append(SearchHit(
             item_id=row.item_id, page_id=row.page_id, kind=row.kind, state=row.state,
             author_id=row.author_id, author_name=row.author_name, version_seq=row.seq,
             observed_at=row.observed_at, snippet=snippet, snippet_start=start,
-            text_length=len(body), matches=marks))
+            text_length=len(body), matches=marks, withheld=row.item_pk in secret))
     next_cursor = encode_cursor(rows[-1].observed_at, rows[-1].id) if has_more else None
     return SearchPage(hits=hits, has_more=has_more, next_cursor=next_cursor)
+
+
+def secret_items(session: Session, item_ids: set[int]) -> set[int]:
+    """Those of the items (primary keys) that a registration case holds secret."""
+    if not item_ids:
+        return set()
+    return set(session.scalars(select(RegistrationCase.item_id).where(
+        RegistrationCase.item_id.in_(item_ids), RegistrationCase.secret.is_(True))))
+
+
+def matching_versions(stmt: Select[Any], wanted: SearchFilters, terms: list[str],
+                      postgres: bool) -> Select[Any]:
+    """``stmt`` (a select of ItemVersion columns and others) joined to the item, its page
+    and author, and narrowed to what ``wanted`` asks for."""
+    stmt = (stmt.select_from(ItemVersion)
+            .join(Item, Item.id == ItemVersion.item_id)
+            .join(Page, Page.id == Item.page_id)
+            .outerjoin(Author, Author.id == Item.author_id))
+    if terms:
+        stmt = stmt.where(_postgres_match(terms) if postgres else _sqlite_match(terms))
+    if wanted.visible_units is not None:
+        stmt = stmt.where(Page.unit.in_(wanted.visible_units))
+    if wanted.page_ids:
+        if len(wanted.page_ids) > MAX_PAGES:
+            raise AppError(422, f"page_id: at most {MAX_PAGES} pages")
+        for page_id in wanted.page_ids:
+            _check_text("page_id", page_id, 128)
+        stmt = stmt.where(Page.platform_id.in_(wanted.page_ids))
+    stmt = stmt.where(*_date_range(wanted.date_from, wanted.date_to))
+    if wanted.author is not None:
+        _check_text("author", wanted.author, 300)
+        stmt = stmt.where(_author_is(wanted.author))
+    if wanted.kind is not None:
+        stmt = stmt.where(Item.kind == wanted.kind)
+    if wanted.state is not None:
+        stmt = stmt.where(Item.state == wanted.state)
+    if wanted.category is not None:
+        stmt = stmt.where(_has_category(wanted.category, postgres))
+    if wanted.registered is not None:
+        stmt = stmt.where(_has_case(RegistrationCase.status == CaseStatus.registered,
+                                    wanted.registered))
+    if wanted.secret is not None:
+        stmt = stmt.where(_has_case(RegistrationCase.secret.is_(True), wanted.secret))
+    return stmt
 
 
 def query_terms(q: str | None) -> list[str]:
