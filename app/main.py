@@ -24,6 +24,7 @@ from app.registration.export_endpoints import router as export_router
 from app.processing.processor import Processor
 from app.processing.worker import Worker
 from app.rules.endpoints import router as rules_router
+from app.records.endpoints import router as records_router
 from app.search.endpoints import router as search_router
 from app.rules.engine import RuleEngine
 from app.webhooks.api import router as inbox_router
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(registration_router)
     app.include_router(export_router)
     app.include_router(search_router)
+    app.include_router(records_router)
     app.add_middleware(WebhookIntakeMiddleware)
     _document_webhook_post(app)
     return app
