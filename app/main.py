@@ -19,14 +19,15 @@ from app.core.migrate import head_revision
 from app.graph.client import GraphClient
 from app.jobs.scheduler import start_scheduler
 from app.moderation.endpoints import router as moderation_router
-from app.registration.endpoints import router as registration_router
-from app.registration.export_endpoints import router as export_router
 from app.processing.processor import Processor
 from app.processing.worker import Worker
-from app.rules.endpoints import router as rules_router
 from app.records.endpoints import router as records_router
-from app.search.endpoints import router as search_router
+from app.registration.endpoints import router as registration_router
+from app.registration.export_endpoints import router as export_router
+from app.rules.endpoints import router as rules_router
 from app.rules.engine import RuleEngine
+from app.rules.policy_endpoints import router as policy_router
+from app.search.endpoints import router as search_router
 from app.webhooks.api import router as inbox_router
 from app.webhooks.asgi import OPENAPI_OPERATION, WEBHOOK_PATH, WebhookIntakeMiddleware
 from app.webhooks.endpoints import router as webhook_router
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(registration_router)
     app.include_router(export_router)
     app.include_router(search_router)
+    app.include_router(policy_router)
     app.include_router(records_router)
     app.add_middleware(WebhookIntakeMiddleware)
     _document_webhook_post(app)
