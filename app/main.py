@@ -28,6 +28,7 @@ from app.rules.endpoints import router as rules_router
 from app.rules.engine import RuleEngine
 from app.rules.policy_endpoints import router as policy_router
 from app.search.endpoints import router as search_router
+from app.ui.setup import install_ui
 from app.webhooks.api import router as inbox_router
 from app.webhooks.asgi import OPENAPI_OPERATION, WEBHOOK_PATH, WebhookIntakeMiddleware
 from app.webhooks.endpoints import router as webhook_router
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search_router)
     app.include_router(policy_router)
     app.include_router(records_router)
+    install_ui(app)
     app.add_middleware(WebhookIntakeMiddleware)
     _document_webhook_post(app)
     return app

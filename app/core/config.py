@@ -55,6 +55,21 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # Web UI sessions: a sign-in lasts a working day at most, and ends after an idle hour.
+    ui_session_hours: float = Field(default=10.0, gt=0)
+    ui_idle_minutes: float = Field(default=60.0, gt=0)
+    # Session cookies only over HTTPS; on by default in production.
+    ui_secure_cookies: bool | None = None
+    # Password logins refused for a while after this many failures in 15 minutes.
+    ui_max_failures_per_user: int = Field(default=5, gt=0)
+    ui_max_failures_per_address: int = Field(default=30, gt=0)
+    # Optional OpenID Connect sign-in (e.g. Entra ID); all three needed to turn it on.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    # The user's name in Uppsikt is this claim of the ID token.
+    oidc_username_claim: str = "preferred_username"
+
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:
         if self.env is Environment.production:
@@ -69,6 +84,16 @@ class Settings(BaseSettings):
             if len(self.secret_key.get_secret_value()) < 32:
                 raise ValueError("UPPSIKT_SECRET_KEY must be at least 32 characters")
         return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.ui_secure_cookies is not None:
+            return self.ui_secure_cookies
+        return self.env is Environment.production
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,0 +1,5 @@
+"""Web UI: policies."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
