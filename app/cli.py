@@ -221,18 +221,75 @@ def users_add(
     unit: Annotated[str | None, typer.Option(help="Unit (required for moderators).")] = None,
     password_stdin: Annotated[bool, typer.Option(
         "--password-stdin", help="Read a password for web login from standard input.")] = False,
+    display_name: Annotated[str | None, typer.Option(
+        help="The name the web UI shows, e.g. 'Åsa Öberg'.")] = None,
 ) -> None:
     """Create a user."""
     from app.accounts.service import create_user
 
-    password = None
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            fail("no password on standard input")
+    password = _password_from_stdin() if password_stdin else None
+    if display_name is not None and not 0 < len(display_name.strip()) <= 200:
+        fail("--display-name: 1-200 characters")
     with transaction() as (session, _):
         user = create_user(session, username=username, role=role, unit=unit, password=password)
+        user.display_name = display_name.strip() if display_name else None
         typer.echo(f"user {user.username} ({user.role}) created")
+
+
+def _password_from_stdin() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        fail("no password on standard input")
+    return password
+
+
+@users_cli.command("password")
+def users_password(username: Annotated[str, typer.Option()]) -> None:
+    """Set a user's web login password (read from standard input); signs the user out of
+    every browser."""
+    from app.accounts.service import get_user, set_password
+    from app.audit.service import record
+    from app.ui.auth import end_sessions
+
+    password = _password_from_stdin()
+    with transaction() as (session, _):
+        user = get_user(session, username)
+        set_password(user, password)
+        ended = end_sessions(session, user)
+        record(session, actor="cli", act="user.password_set", subject_type="user",
+               subject_id=user.username)
+    typer.echo(f"password set for {username}; {ended} web session(s) ended")
+
+
+@users_cli.command("disable")
+def users_disable(username: Annotated[str, typer.Option()]) -> None:
+    """Disable a user: no more sign-in, API tokens revoked, web sessions ended."""
+    from app.accounts.service import get_user, revoke_tokens
+    from app.audit.service import record
+    from app.core.db import utcnow
+    from app.ui.auth import end_sessions
+
+    with transaction() as (session, _):
+        user = get_user(session, username)
+        user.disabled_at = user.disabled_at or utcnow()
+        tokens, ended = revoke_tokens(session, user), end_sessions(session, user)
+        record(session, actor="cli", act="user.disabled", subject_type="user",
+               subject_id=user.username)
+    typer.echo(f"{username} disabled; {tokens} token(s) revoked, {ended} web session(s) ended")
+
+
+@users_cli.command("enable")
+def users_enable(username: Annotated[str, typer.Option()]) -> None:
+    """Enable a disabled user again (new tokens and sign-ins are needed)."""
+    from app.accounts.service import get_user
+    from app.audit.service import record
+
+    with transaction() as (session, _):
+        user = get_user(session, username)
+        user.disabled_at = None
+        record(session, actor="cli", act="user.enabled", subject_type="user",
+               subject_id=user.username)
+    typer.echo(f"{username} enabled")
 
 
 @users_cli.command("token")

@@ -34,6 +34,12 @@ def create_user(session: Session, *, username: str, role: str, unit: str | None 
     return user
 
 
+def set_password(user: User, password: str) -> None:
+    if len(password) < 12:
+        raise AppError(422, "password must be at least 12 characters")
+    user.password_hash = _hasher.hash(password)
+
+
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:

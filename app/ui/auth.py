@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -144,9 +144,10 @@ def new_form_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def set_password(user: User, password: str) -> None:
-    user.password_hash = _hasher.hash(password)
+def end_sessions(session: Session, user: User) -> int:
+    """End every web session of a user (password changed, user disabled)."""
+    return session.execute(
+        update(UiSession).where(UiSession.user_id == user.id, UiSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())).rowcount
 
 
-def session_expiry(settings: Settings, now: datetime | None = None) -> datetime:
-    return (now or utcnow()) + timedelta(hours=settings.ui_session_hours)
