@@ -6,7 +6,7 @@ from app.content.models import Author, Item, ItemStateEvent, ItemVersion
 from app.moderation.models import Action, MediaBlob, RegistrationCase, Snapshot, SnapshotMedia
 from app.oversight.models import OversightSignoff
 from app.pages.models import Page, PageRegister
-from app.review.models import FalsePositive, ItemNote
+from app.review.models import FalsePositive, ItemNote, ReviewOutcome
 from app.rules.models import ItemDecision, PolicyVersion
 from app.ui.models import LoginAttempt, UiSession
 from app.webhooks.models import InboxChange, InboxEvent
@@ -31,6 +31,7 @@ __all__ = [
     "PageRegister",
     "PolicyVersion",
     "RegistrationCase",
+    "ReviewOutcome",
     "Snapshot",
     "UiSession",
     "SnapshotMedia",

@@ -1,8 +1,9 @@
-"""What moderators add while reviewing: notes on items, and false positives."""
+"""What moderators add while reviewing: notes on items, false positives, and verdicts."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -38,3 +39,27 @@ class FalsePositive(Base):
     term: Mapped[str] = mapped_column(String(300))  # the entry that matched
     marked_by: Mapped[str] = mapped_column(String(100))
     marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Outcome(StrEnum):
+    restored = "restored"  # put back on the page
+    deleted = "deleted"  # deleted from Facebook
+    kept = "kept"  # the item stays as it is (hidden, visible or already removed)
+    secret = "secret"  # sent to the registrar as secret, and hidden
+    false_positive = "false_positive"  # the rules were wrong: restored
+
+
+class ReviewOutcome(Base):
+    """A person's verdict on an item in the review queue. It settles the item as the rules
+    last decided it (``item_decision_id``, None if it was hidden with no decision): a new
+    version with a new decision puts the item back in the queue."""
+
+    __tablename__ = "review_outcome"
+    __table_args__ = (Index("ix_review_outcome_item_decision", "item_id", "item_decision_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    item_decision_id: Mapped[int | None] = mapped_column(ForeignKey("item_decision.id"))
+    outcome: Mapped[str] = mapped_column(String(32))
+    handled_by: Mapped[str] = mapped_column(String(100))
+    handled_at: Mapped[datetime] = mapped_column(default=utcnow)
