@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.audit.models import AuditEntry
 from app.core.db import Base, utcnow
 
 
@@ -63,3 +64,8 @@ class ReviewOutcome(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     handled_by: Mapped[str] = mapped_column(String(100))
     handled_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The item page lists the audit entries about one item: without this index that is a read
+# of the whole log, which has an entry for every version decided.
+Index("ix_audit_log_subject", AuditEntry.subject_type, AuditEntry.subject_id)

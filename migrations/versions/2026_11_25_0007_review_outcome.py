@@ -1,4 +1,5 @@
-"""Review outcomes: a person's verdict on an item in the review queue
+"""Review outcomes: a person's verdict on an item in the review queue;
+the audit log indexed by subject, for the item page
 
 Revision ID: 0007
 Revises: 0006
@@ -32,8 +33,14 @@ def upgrade() -> None:
     with op.batch_alter_table('review_outcome', schema=None) as batch_op:
         batch_op.create_index('ix_review_outcome_item_decision', ['item_id', 'item_decision_id'], unique=False)
 
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_log_subject', ['subject_type', 'subject_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_log_subject')
+
     with op.batch_alter_table('review_outcome', schema=None) as batch_op:
         batch_op.drop_index('ix_review_outcome_item_decision')
 
