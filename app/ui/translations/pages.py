@@ -2,6 +2,7 @@
 
 EN = {
     "Förteckning över sidor": "Register of pages",
+    "Förteckning": "Register",
     "Förteckningen visar vem som ansvarar för varje sida och planen för hur den används "
     "(riktlinjerna, Bilaga 1 och 2).":
         "The register shows who is responsible for each page and the plan for how it is "
