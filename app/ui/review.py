@@ -41,6 +41,8 @@ from app.rules.models import ItemDecision
 from app.rules.wordlists import CATEGORIES
 from app.ui.auth import Principal
 from app.ui.i18n import language, translator
+from app.ui.rule_texts import ACTION_NAMES as DECISION_NAMES
+from app.ui.rule_texts import CATEGORY_NAMES
 from app.ui.web import CsrfUser, UiError, UiUser, may_act, redirect, render, visible_units
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -60,21 +62,8 @@ def _(text: str) -> str:
     return text
 
 
-CATEGORY_NAMES = {
-    "defamation": _("Förtal och förolämpningar"),
-    "hate": _("Hets och trakasserier"),
-    "violence_porn": _("Våld och pornografi"),
-    "crime_incitement": _("Uppmaning till brott"),
-    "copyright": _("Upphovsrätt"),
-    "profanity": _("Svordomar"),
-    "personal_data": _("Personuppgifter"),
-    "secret": _("Sekretess"),
-    "spam": _("Skräppost och bedrägerier"),
-}
 STATE_NAMES = {"visible": _("Synlig"), "hidden": _("Dold"), "removed": _("Borttagen"),
                "blocked": _("Blockerad")}
-DECISION_NAMES = {"allow": _("Tillåt"), "review": _("Granska"), "hide": _("Dölj"),
-                  "delete": _("Radera")}
 KIND_NAMES = {"post": _("Inlägg"), "comment": _("Kommentar"), "reply": _("Svar"),
               "message": _("Meddelande")}
 ACTION_NAMES = {"hide": _("Dölj"), "unhide": _("Återställ"), "delete": _("Ta bort")}
@@ -106,6 +95,25 @@ REFUSALS = (_("Kommentaren kan inte återställas nu."),
               _("Skriv något i anteckningen."),
               _("Anteckningen är för lång (högst 4000 tecken)."))
 STATE_FILTERS = ("hidden", "visible", "removed")
+EVENT_NAMES = {"hide": _("Dold"), "unhide": _("Visas igen"), "remove": _("Borttagen"),
+               "delete": _("Borttagen"), "block": _("Blockerad"), "unblock": _("Avblockerad"),
+               "mute": _("Tystad"), "unmute": _("Inte längre tystad")}
+SOURCE_NAMES = {"facebook": _("På Facebook"), "uppsikt": _("Av Uppsikt")}
+ACT_NAMES = {
+    "decision": _("Regelbeslut"), "snapshot.taken": _("Innehållet sparat"),
+    "action.requested": _("Åtgärd begärd"), "action.done": _("Åtgärd utförd"),
+    "action.cancelled": _("Åtgärd avbruten"), "alert.media_lost": _("Bild eller film gick inte "
+                                                                     "att spara"),
+    "registration.queued": _("Skickad till registrator"),
+    "registration.marked_secret": _("Markerad som sekretess"),
+    "registration.registered": _("Registrerad"),
+    "registration.not_required": _("Behöver inte registreras"),
+    "registration.change_refused": _("Ändring av registrering nekad"),
+    "review.restored": _("Granskad: återställd"), "review.deleted": _("Granskad: tas bort"),
+    "review.kept": _("Granskad: lämnad som den är"),
+    "review.secret": _("Granskad: sekretess"),
+    "review.false_positive": _("Granskad: felaktig träff"), "review.note": _("Anteckning"),
+}
 
 
 # --- access ---------------------------------------------------------------------------
@@ -319,7 +327,8 @@ def _names() -> dict[str, Any]:
             "decision_names": DECISION_NAMES, "kind_names": KIND_NAMES,
             "action_names": ACTION_NAMES, "action_status": ACTION_STATUS,
             "case_status": CASE_STATUS, "outcome_names": OUTCOME_NAMES,
-            "categories": CATEGORIES, "state_filters": STATE_FILTERS}
+            "categories": CATEGORIES, "state_filters": STATE_FILTERS,
+            "event_names": EVENT_NAMES, "source_names": SOURCE_NAMES, "act_names": ACT_NAMES}
 
 
 # --- the item page --------------------------------------------------------------------

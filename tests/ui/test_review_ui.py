@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from app.review.service import queue_counts
 from app.rules.models import ItemDecision
 from app.ui.review import excerpt, highlight
 from tests.conftest import add_test_page
-from tests.ui.conftest import csrf_of, login, ui_user
+from tests.ui.conftest import browser_login, csrf_of, login, screenshot, ui_user
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 PAGE_A = "1001"  # Kultur- och fritidsförvaltningen
@@ -725,3 +727,77 @@ def test_information_officers_act_on_every_unit(ui, db):
     login(ui, who["info"])
     assert act(ui, db, item, "keep", csrf=get_csrf(ui)).status_code == 303
     assert [e.actor for e in audited(db, "review.kept")] == ["ida"]
+
+
+def png(width: int = 240, height: int = 160) -> bytes:
+    """A small real PNG: a blue sky over green grass."""
+    rows = b"".join(b"\x00" + (b"\x5b\x9b\xd5" if y < height * 0.6 else b"\x3a\x8a\x3f") * width
+                    for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+def test_a_moderator_reviews_in_the_browser(live_server, db, page, settings):
+    two_pages(db)
+    name = ui_user(db, "moderator", unit=UNIT_A, username="moa", display_name="Moa Lind")
+    with db.transaction() as s:
+        add_item(s, f"{PAGE_A}_77", "Välkommen till sommarens konserter i Folkparken! "
+                 "Programmet finns på kommunens webbplats.", kind="post", state="visible",
+                 decision=None, author=None, at=T0 - timedelta(days=1))
+        text = "Vilken jävla skitkonsert, arrangörerna borde skämmas"
+        item = add_item(s, f"{PAGE_A}_77_1", text, post=f"{PAGE_A}_77",
+                        matches=[match(text, "jävla"), match(text, "skit", term="skit*")],
+                        at=T0 + timedelta(hours=3))
+        add_item(s, f"{PAGE_A}_77_2", "Köp billiga solglasögon på http://rea-glas.example "
+                 "innan det tar slut!!", post=f"{PAGE_A}_77", author=("556", "Rea Glas"),
+                 matches=[match("Köp billiga solglasögon på http://rea-glas.example innan "
+                                "det tar slut!!", "http://rea-glas.example", category="spam",
+                                rule="links", term="unknown shortener")],
+                 at=T0 + timedelta(hours=2))
+        add_item(s, f"{PAGE_A}_77_3", "Finns det parkering vid scenen? Och hur dags börjar "
+                 "det på lördag?", post=f"{PAGE_A}_77", state="visible", decision="review",
+                 author=("557", "Per Persson"), at=T0 + timedelta(hours=1), categories=[
+                     "copyright"])
+        s.add(ItemStateEvent(item_id=item.id, verb="hide", state="hidden",
+                             occurred_at=T0 + timedelta(hours=3, seconds=20), source="uppsikt"))
+        s.add(ItemNote(item_id=item.id, created_by="ida",
+                       text="Samma person skrev liknande förra veckan."))
+        record(s, actor="system", act="decision", subject_type="item",
+               subject_id=item.platform_id, detail={"version": 1, "decision": "hide",
+                                                    "categories": ["profanity"]})
+    add_media(db, settings, f"{PAGE_A}_77_1", png(), "image/png")
+
+    browser_login(page, live_server, name)
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role("link",
+                                                                 name="Granskning").click()
+    page.wait_for_url("**/ui/review")
+    row = page.locator(f"#rad-{PAGE_A}_77_1")
+    assert row.locator("mark").first.inner_text() == "jävla"
+    assert [m.inner_text() for m in row.locator("mark").all()] == ["jävla", "skit"]
+    screenshot(page, "10-review-queue")
+
+    row.get_by_role("link", name="Öppna").click()
+    page.wait_for_url(f"**/ui/items/{PAGE_A}_77_1")
+    assert page.get_by_role("heading", name=f"Kommentar {PAGE_A}_77_1").is_visible()
+    assert page.locator("img").first.evaluate("img => img.naturalWidth") == 240
+    screenshot(page, "11-item-page")
+
+    page.go_back()
+    row = page.locator(f"#rad-{PAGE_A}_77_1")
+    row.get_by_role("button", name="Återställ").click()
+    page.wait_for_url("**/ui/review?klart=restored*")
+    assert page.get_by_role("status").inner_text().startswith(
+        f"Kommentaren {PAGE_A}_77_1 återställs på Facebook")
+    assert page.locator(f"#rad-{PAGE_A}_77_1").count() == 0
+    assert page.locator(f"#rad-{PAGE_A}_77_2").count() == 1
+    screenshot(page, "12-review-restored")
+
+    page.goto(f"{live_server}/ui/items/{PAGE_A}_77_1")
+    assert page.get_by_text("Väntar inte på granskning").is_visible()
+    screenshot(page, "13-item-after-restore")
