@@ -137,6 +137,21 @@ def test_an_older_version_is_shown_read_only(ui, db, pages):
     assert ui.get(f"{URL}?version=7").status_code == 404
 
 
+def test_the_policy_and_the_tester_in_english(ui, db, pages):
+    preset(db, {"observe": True, "custom": [
+        {"name": "ortnamn", "category": "hate", "words": ["snorkråka"]}]})
+    preset(db, {"observe": True, "level": "off"})
+    sign_in(ui, db, "information_officer")
+    ui.cookies.set("uppsikt_lang", "en", path="/ui")
+    html = ui.get(URL).text
+    assert "Categories and actions" in html and "Observe only" in html
+    assert "Defamation, personal attacks or insults." in html
+    assert "Level: Strong → Off" in html and "List ortnamn removed" in html
+    assert "Policy och ordlistor" not in html
+    html = try_text(ui, "jävla idiot", FEED_PAGE).text
+    assert "The page is in observe-only mode" in html and "Result" in html
+
+
 def test_the_defaults_before_any_version(ui, db, pages):
     sign_in(ui, db, "auditor")
     html = ui.get(URL).text
