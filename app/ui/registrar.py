@@ -45,10 +45,10 @@ from app.registration.erms import NothingToExport, parse_day, write_erms
 from app.registration.service import ChangeRefused, Registration, mark_not_required, register
 from app.search.service import decode_cursor, encode_cursor
 from app.ui.auth import Principal
+from app.ui.rule_texts import ACTION_NAMES, CATEGORY_NAMES
 from app.ui.search import (
     BAD_DATE,
     BAD_PAGE,
-    CATEGORY_NAMES,
     DATES_REVERSED,
     KIND_NAMES,
     STATE_NAMES,
@@ -82,8 +82,6 @@ TAB_NAMES = {CaseStatus.pending: _("Väntar"), CaseStatus.registered: _("Registr
              CaseStatus.not_required: _("Behöver inte registreras")}
 SOURCE_NAMES = {CaseSource.rules: _("Reglerna"), CaseSource.moderator: _("Moderator"),
                 CaseSource.message: _("Direktmeddelande")}
-DECISION_NAMES = {"allow": _("Tillåt"), "review": _("Granska"), "hide": _("Dölj"),
-                  "delete": _("Radera")}
 MEDIA_STATUS_NAMES = {MediaStatus.pending: _("Hämtas"), MediaStatus.stored: _("Sparad"),
                       MediaStatus.not_media: _("Länk, ingen fil"),
                       MediaStatus.failed: _("Kunde inte hämtas")}
@@ -143,7 +141,7 @@ def _excerpt(text: str | None) -> str:
 
 def _labels() -> dict[str, Any]:
     return {"status_names": STATUS_NAMES, "source_names": SOURCE_NAMES,
-            "category_names": CATEGORY_NAMES, "decision_names": DECISION_NAMES,
+            "category_names": CATEGORY_NAMES, "decision_names": ACTION_NAMES,
             "media_status_names": MEDIA_STATUS_NAMES, "kind_names": KIND_NAMES,
             "state_names": STATE_NAMES}
 

@@ -23,9 +23,9 @@ from app.api.deps import SessionDep
 from app.content.models import ItemKind, Visibility
 from app.core.errors import AppError
 from app.pages.models import Page
-from app.rules.wordlists import CATEGORIES
-from app.search.service import MAX_QUERY_CHARS, SearchHit, query_terms, search
+from app.search.service import SearchHit, query_terms, search
 from app.ui.auth import Principal
+from app.ui.rule_texts import CATEGORY_NAMES
 from app.ui.web import UiUser, render, visible_units
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -41,18 +41,6 @@ KIND_NAMES = {ItemKind.post: _("Inlägg"), ItemKind.comment: _("Kommentar"),
               ItemKind.reply: _("Svar"), ItemKind.message: _("Meddelande")}
 STATE_NAMES = {Visibility.visible: _("Synlig"), Visibility.hidden: _("Dold"),
                Visibility.removed: _("Borttagen"), Visibility.blocked: _("Blockerad")}
-CATEGORY_NAMES = {
-    "defamation": _("Förtal och förolämpningar"),
-    "hate": _("Hets och trakasserier"),
-    "violence_porn": _("Våld och pornografi"),
-    "crime_incitement": _("Uppmaning till brott"),
-    "copyright": _("Upphovsrätt"),
-    "profanity": _("Svordomar"),
-    "personal_data": _("Personuppgifter"),
-    "secret": _("Sekretess"),
-    "spam": _("Skräppost och bedrägerier"),
-}
-assert set(CATEGORY_NAMES) == set(CATEGORIES)
 YES_NO = {"true": _("Ja"), "false": _("Nej")}
 
 BAD_FORM = _("Felaktiga uppgifter i formuläret.")
@@ -130,8 +118,8 @@ class Filters:
         return {
             "q": self.q or None, "page_ids": [self.page_id] if self.page_id else None,
             "date_from": first, "date_to": last, "author": self.author or None,
-            "kind": _choice(self.kind, KIND_NAMES), "category": _choice(self.category,
-                                                                         CATEGORY_NAMES),
+            "kind": _choice(self.kind, KIND_NAMES),
+            "category": _choice(self.category, CATEGORY_NAMES),
             "state": _choice(self.state, STATE_NAMES),
             "registered": _yes_no(self.registered), "secret": _yes_no(self.secret),
         }
@@ -214,7 +202,7 @@ def search_page(request: Request, principal: UiUser, session: SessionDep) -> HTM
     context: dict[str, Any] = {
         "filters": filters, "pages": pages, "error": None, "hits": [], "next_url": None,
         "first_url": None, "kinds": KIND_NAMES, "states": STATE_NAMES,
-        "categories": CATEGORY_NAMES, "yes_no": YES_NO, "max_q": MAX_QUERY_CHARS,
+        "categories": CATEGORY_NAMES, "yes_no": YES_NO,
         "records_url": None}
     if principal.role in (Role.registrar, Role.information_officer):
         context["records_url"] = "/ui/registration/downloads?" + urlencode(filters.query())

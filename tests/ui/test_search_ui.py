@@ -11,7 +11,8 @@ from html import unescape
 import pytest
 
 from app.ui.i18n import english
-from app.ui.search import CATEGORY_NAMES, KIND_NAMES, STATE_NAMES, YES_NO, segments
+from app.ui.registrar import MEDIA_STATUS_NAMES, SOURCE_NAMES, STATUS_NAMES
+from app.ui.search import KIND_NAMES, STATE_NAMES, YES_NO, segments
 from tests.test_search import OTHER_PAGE, PAGE, add_item, add_version
 from tests.ui.conftest import login, ui_user
 
@@ -206,7 +207,8 @@ def test_segments(snippet, matches, expected):
 
 
 def test_the_labels_have_english():
-    for table in (KIND_NAMES, STATE_NAMES, CATEGORY_NAMES, YES_NO):
+    for table in (KIND_NAMES, STATE_NAMES, YES_NO, STATUS_NAMES, SOURCE_NAMES,
+                  MEDIA_STATUS_NAMES):
         assert all(text in english() for text in table.values())
 
 

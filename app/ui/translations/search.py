@@ -50,14 +50,6 @@ EN = {
     "Dold": "Hidden",
     "Borttagen": "Removed",
     "Blockerad": "Blocked",
-    "Förtal och förolämpningar": "Defamation and insults",
-    "Hets och trakasserier": "Hate speech and harassment",
-    "Våld och pornografi": "Violence and pornography",
-    "Uppmaning till brott": "Incitement to crime",
-    "Upphovsrätt": "Copyright",
-    "Svordomar": "Profanity",
-    "Personuppgifter": "Personal data",
-    "Skräppost och bedrägerier": "Spam and scams",
     # What cannot be searched
     "Skriv datum som ÅÅÅÅ-MM-DD, till exempel 2026-03-01.":
         "Write dates as YYYY-MM-DD, for example 2026-03-01.",
