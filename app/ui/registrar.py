@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -150,9 +151,13 @@ def _labels() -> dict[str, Any]:
 
 @router.get("/registration", response_class=HTMLResponse)
 def queue(request: Request, principal: Reader, session: SessionDep,
-          status: Status = "pending", cursor: str | None = None) -> HTMLResponse:
+          status: Status = "pending", page_id: str | None = None,
+          cursor: str | None = None) -> HTMLResponse:
     """Pending cases oldest first (the registrar works from the oldest); decided ones
-    newest first."""
+    newest first. ``page_id`` (a page's Facebook id) narrows the queue to that page."""
+    page = session.scalar(select(Page).where(Page.platform_id == page_id)) if page_id else None
+    if page_id and page is None:
+        raise UiError(404, "Sidan finns inte.")
     oldest_first = status == CaseStatus.pending
     at, ident = RegistrationCase.created_at, RegistrationCase.id
     stmt = (select(RegistrationCase, Item.platform_id, Page.name,
@@ -163,6 +168,12 @@ def queue(request: Request, principal: Reader, session: SessionDep,
             .where(RegistrationCase.status == status)
             .order_by(*((at, ident) if oldest_first else (at.desc(), ident.desc())))
             .limit(PER_PAGE + 1))
+    counting = (select(RegistrationCase.status, func.count())
+                .group_by(RegistrationCase.status))
+    if page is not None:
+        stmt = stmt.where(Page.id == page.id)
+        counting = counting.join(Item, Item.id == RegistrationCase.item_id).where(
+            Item.page_id == page.id)
     if cursor:
         try:
             after, after_id = decode_cursor(cursor)
@@ -175,19 +186,22 @@ def queue(request: Request, principal: Reader, session: SessionDep,
     rows = session.execute(stmt).all()
     more = len(rows) > PER_PAGE
     rows = rows[:PER_PAGE]
-    counts = dict(session.execute(select(RegistrationCase.status, func.count())
-                                  .group_by(RegistrationCase.status)).all())
     cases = [{"case": case, "item_id": item_id, "page_name": page_name,
               "excerpt": _excerpt(text), "reason": reason_of(case)}
              for case, item_id, page_name, text in rows]
+    here = {"page_id": page.platform_id} if page is not None else {}
     next_url = None
     if more:
         last = rows[-1][0]
-        next_url = f"/ui/registration?status={status}&cursor=" + encode_cursor(
-            last.created_at, last.id)
+        next_url = "/ui/registration?" + urlencode(
+            {"status": status, **here, "cursor": encode_cursor(last.created_at, last.id)})
     return render(request, "registration/queue.html", principal, status=200,
-                  tab=status, tabs=TAB_NAMES, counts=counts, cases=cases, next_url=next_url,
-                  first_url=f"/ui/registration?status={status}" if cursor else None,
+                  tab=status, tabs=TAB_NAMES, counts=dict(session.execute(counting).all()),
+                  cases=cases, next_url=next_url, page=page,
+                  tab_urls={value: "/ui/registration?" + urlencode({"status": value, **here})
+                            for value in TAB_NAMES},
+                  first_url="/ui/registration?" + urlencode({"status": status, **here})
+                  if cursor else None,
                   exporter=principal.role in (Role.registrar, Role.information_officer),
                   **_labels())
 

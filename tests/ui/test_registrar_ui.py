@@ -179,6 +179,20 @@ def test_the_queue_is_oldest_first_a_page_at_a_time(ui, db, settings, monkeypatc
     assert ui.get("/ui/registration/999999").status_code == 404
 
 
+def test_the_queue_of_one_page(ui, db, settings):
+    mine = make_case(db, settings.media_dir, item="5550001_7", status="pending")
+    other = make_case(db, settings.media_dir, item="5550002_8", status="pending",
+                      page="5550002", page_name="Biblioteket")
+    signed_in(ui, db, "registrar")
+    r = ui.get("/ui/registration", params={"page_id": "5550002"})
+    assert re.findall(r'href="/ui/registration/(\d+)"', r.text) == [str(other)]
+    assert "Visar ärendena från sidan Biblioteket." in r.text and "Väntar (1)" in r.text
+    assert 'href="/ui/registration?status=registered&amp;page_id=5550002"' in r.text
+    assert str(mine) in re.findall(r'href="/ui/registration/(\d+)"',
+                                   ui.get("/ui/registration").text)
+    assert ui.get("/ui/registration", params={"page_id": "nej"}).status_code == 404
+
+
 def test_roles(ui, db, settings):
     case_id = make_case(db, settings.media_dir, item="5550001_3", status="pending",
                         media=((JPEG, "image/jpeg"),))

@@ -10,6 +10,8 @@ EN = {
     "E-arkivexport och utlämnande av allmänna handlingar":
         "E-archive export and release of public records",
     "Ärenden efter status": "Cases by status",
+    "Visar ärendena från sidan {name}.": "Showing the cases from the page {name}.",
+    "Visa alla sidor": "Show all pages",
     "Väntar": "Pending",
     "Registrerade": "Registered",
     "Behöver inte registreras": "Need not be registered",
