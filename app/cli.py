@@ -278,6 +278,26 @@ def users_disable(username: Annotated[str, typer.Option()]) -> None:
     typer.echo(f"{username} disabled; {tokens} token(s) revoked, {ended} web session(s) ended")
 
 
+@users_cli.command("unlink-oidc")
+def users_unlink_oidc(username: Annotated[str, typer.Option()]) -> None:
+    """Forget which OpenID Connect account signs in as this user (the next sign-in by
+    the user's name links again)."""
+    from app.accounts.service import get_user
+    from app.audit.service import record
+    from app.ui.auth import end_sessions
+
+    with transaction() as (session, _):
+        user = get_user(session, username)
+        if user.oidc_subject is None:
+            fail(f"{username} has no OpenID Connect link")
+        previous = {"issuer": user.oidc_issuer, "subject": user.oidc_subject}
+        user.oidc_issuer = user.oidc_subject = None
+        ended = end_sessions(session, user)
+        record(session, actor="cli", act="user.oidc_unlinked", subject_type="user",
+               subject_id=user.username, detail=previous)
+    typer.echo(f"{username}: OpenID Connect link removed; {ended} web session(s) ended")
+
+
 @users_cli.command("enable")
 def users_enable(username: Annotated[str, typer.Option()]) -> None:
     """Enable a disabled user again (new tokens and sign-ins are needed)."""

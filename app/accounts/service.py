@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 
 from argon2 import PasswordHasher
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import ApiToken, Role, User
@@ -25,7 +25,9 @@ def create_user(session: Session, *, username: str, role: str, unit: str | None 
         raise AppError(422, "a moderator needs a unit (--unit)")
     if password is not None and len(password) < 12:
         raise AppError(422, "password must be at least 12 characters")
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
+    # Names are compared without case at sign-in, so they must differ by more than case.
+    if session.scalar(select(User.id).where(
+            func.lower(User.username) == username.lower())) is not None:
         raise AppError(409, f"user {username} already exists")
     user = User(username=username, role=role, unit=unit or None,
                 password_hash=_hasher.hash(password) if password else None)

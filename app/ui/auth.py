@@ -68,7 +68,11 @@ def check_password(session: Session, settings: Settings, *, username: str, passw
             by_ip or 0) >= settings.ui_max_failures_per_address:
         session.add(LoginAttempt(username=username.lower()[:100], ip=ip, succeeded=False))
         return LoginRefused("too_many", status=429)
-    user = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    # Names differ by more than case (create_user); an exact match wins if old data has not.
+    users = session.scalars(select(User).where(
+        func.lower(User.username) == username.lower())).all()
+    user = next((u for u in users if u.username == username),
+                users[0] if len(users) == 1 else None)
     ok = _verify(user.password_hash if user and user.password_hash else None, password)
     if user is None or not ok or user.disabled_at is not None:
         session.add(LoginAttempt(username=username.lower()[:100], ip=ip, succeeded=False))

@@ -50,3 +50,26 @@ def test_a_disabled_user_is_out_until_enabled(run, ui, db):
     login(ui, "aud")
     assert "no user nobody" in run("users", "disable", "--username", "nobody",
                                    ok=False).stderr
+
+
+def test_names_must_differ_by_more_than_case(run, ui, db):
+    run("users", "add", "--username", "Anna", "--role", "auditor", "--password-stdin",
+        stdin=PASSWORD + "\n")
+    r = run("users", "add", "--username", "anna", "--role", "registrar", ok=False)
+    assert r.returncode != 0 and "already exists" in r.stderr
+    login(ui, "ANNA")  # sign-in ignores case
+    assert "Anna" in ui.get("/ui/").text
+
+
+def test_an_oidc_link_can_be_removed(run, db):
+    run("users", "add", "--username", "erik", "--role", "auditor")
+    with db.transaction() as s:
+        user = s.scalars(select(User).where(User.username == "erik")).one()
+        user.oidc_issuer, user.oidc_subject = "https://idp.example", "sub-123"
+    r = run("users", "unlink-oidc", "--username", "erik")
+    assert "link removed" in r.stdout
+    with db.transaction() as s:
+        user = s.scalars(select(User).where(User.username == "erik")).one()
+        assert (user.oidc_issuer, user.oidc_subject) == (None, None)
+    r = run("users", "unlink-oidc", "--username", "erik", ok=False)
+    assert r.returncode == 2 and "no OpenID Connect link" in r.stderr
