@@ -4,7 +4,6 @@ withheld and under which provision. Each package made is in the audit log."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import date
 from typing import Any
@@ -15,17 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.accounts.models import Role, User
 from app.api.deps import WriteSessionDep, require_roles
-from app.audit.service import record
 from app.content.models import ItemKind, Visibility
 from app.core.logging import get_logger
-from app.records.service import MAX_RECORDS, SecretItems, collect, package
+from app.records.service import MAX_RECORDS, SecretItems, make
 from app.search.endpoints import Category
 from app.search.service import MAX_PAGES, MAX_QUERY_CHARS, SearchFilters
 
 router = APIRouter(prefix="/api/v1", tags=["records requests"])
 log = get_logger("uppsikt.records")
 MAKERS = (Role.registrar, Role.information_officer)
-AUDITED_ITEMS = 1000  # withheld item ids named in the audit entry, at most
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -76,23 +73,15 @@ def make_package(body: RecordsRequestIn, session: WriteSessionDep,
                             date_to=body.date_to, author=body.author, kind=body.kind,
                             category=body.category, state=body.state,
                             registered=body.registered, secret=body.secret)
-    request = collect(session, filters, made_by=user.username, reference=body.reference,
-                      secret_items=body.secret_items)
-    data, manifest = package(request)
-    digest = hashlib.sha256(data).hexdigest()
-    withheld_items = sorted({w.item_id for w in request.withheld})
-    record(session, actor=user.username, act="records_request.made",
-           subject_type="records_request", subject_id=body.reference or digest[:16],
-           detail={"criteria": request.criteria, "secret_items": str(body.secret_items),
-                   "records": len(request.records), "withheld": len(request.withheld),
-                   "withheld_items": withheld_items[:AUDITED_ITEMS],
-                   "package_sha256": digest})
+    made = make(session, filters, made_by=user.username, reference=body.reference,
+                secret_items=body.secret_items)
+    request, manifest, digest = made.request, made.manifest, made.sha256
     log.info("records_request.made", user=user.username, records=len(request.records),
-             withheld=len(request.withheld), bytes=len(data))
+             withheld=len(request.withheld), bytes=len(made.data))
     name = "utlamnande-" + request.made_at.strftime("%Y%m%d-%H%M%S")
     if body.reference:
         name += "-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", body.reference)[:60]
-    return Response(data, media_type="application/zip", headers={
+    return Response(made.data, media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{name}.zip"',
         "Cache-Control": "no-store",
         "X-Records": str(manifest["records"]), "X-Withheld": str(manifest["withheld"]),

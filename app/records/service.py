@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audit.service import record
 from app.content.models import Author, Item, ItemKind, ItemVersion, Visibility
 from app.core.csvsafe import csv_text
 from app.core.errors import AppError
@@ -331,6 +332,36 @@ def _write_records(doc: PdfDocument, title: str, request: RecordsRequest) -> Non
         doc.space(1.5)
     doc.space(3)
     doc.paragraph(APPEAL_NOTICE, size=9)
+
+
+AUDITED_ITEMS = 1000  # withheld item ids named in the audit entry, at most
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    data: bytes  # the zip
+    manifest: dict[str, Any]
+    sha256: str
+    request: RecordsRequest
+
+
+def make(session: Session, filters: SearchFilters, *, made_by: str,
+         reference: str | None = None,
+         secret_items: SecretItems = SecretItems.mask) -> Package:
+    """Collect, package and audit a records request (``records_request.made``, with the
+    search, the counts, the withheld item ids and the zip's SHA-256)."""
+    request = collect(session, filters, made_by=made_by, reference=reference,
+                      secret_items=secret_items)
+    data, manifest = package(request)
+    digest = hashlib.sha256(data).hexdigest()
+    withheld_items = sorted({w.item_id for w in request.withheld})
+    record(session, actor=made_by, act="records_request.made",
+           subject_type="records_request", subject_id=reference or digest[:16],
+           detail={"criteria": request.criteria, "secret_items": str(secret_items),
+                   "records": len(request.records), "withheld": len(request.withheld),
+                   "withheld_items": withheld_items[:AUDITED_ITEMS],
+                   "package_sha256": digest})
+    return Package(data=data, manifest=manifest, sha256=digest, request=request)
 
 
 def package(request: RecordsRequest) -> tuple[bytes, dict[str, Any]]:

@@ -401,7 +401,7 @@ def test_a_bad_records_request_gives_the_form_again(ui, db, archive, data, messa
 
 
 def test_too_large_a_records_request_must_be_narrowed(ui, db, archive, monkeypatch):
-    monkeypatch.setattr("app.records.endpoints.collect", partial(collect, max_records=2))
+    monkeypatch.setattr("app.records.service.collect", partial(collect, max_records=2))
     csrf = signed_in(ui, db, "registrar")
     r = ui.post("/ui/registration/downloads/records", data={"csrf": csrf})
     assert r.status_code == 422 and "fler än 10 000 versioner" in r.text
