@@ -24,14 +24,14 @@ import xmlschema
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from app.audit.models import AuditEntry
 from app.content.models import Item, ItemVersion
 from app.content.normalise import AuthorRef
 from app.content.service import upsert_author
 from app.core.db import utcnow
 from app.core.errors import AppError
 from app.main import create_app
-from app.moderation.models import MediaBlob, MediaStatus, RegistrationCase, Snapshot, \
-    SnapshotMedia
+from app.moderation.models import MediaBlob, MediaStatus, RegistrationCase, Snapshot, SnapshotMedia
 from app.moderation.service import take_snapshot
 from app.pages.models import Page
 from app.registration import erms
@@ -518,6 +518,12 @@ def test_api_export_for_registrars_and_information_officers(export_client, db, s
     assert r.status_code == 200
     assert r.headers["content-disposition"].endswith('-5550001.xml"')
     assert valid(r.content).find(f".//{E}appendix") is None
+    with db.transaction() as s:  # who took the secret content out is in the audit log
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.act == "registration.exported")
+                            .order_by(AuditEntry.id)).all()
+    assert [e.detail["page"] for e in entries] == [None, None, "5550001"]
+    assert entries[-1].detail["sha256"] == hashlib.sha256(r.content).hexdigest()
+    assert entries[-1].detail["via"] == "api" and entries[-1].subject_id == "2026-03-01/2026-03-31"
 
 
 def test_api_export_refuses_other_roles_and_bad_requests(export_client, db, settings):

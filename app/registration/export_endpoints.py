@@ -7,6 +7,7 @@ periods the command is the better tool.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from datetime import date
@@ -18,6 +19,7 @@ from fastapi.responses import Response
 
 from app.accounts.models import Role, User
 from app.api.deps import SessionDep, require_roles
+from app.audit.service import record
 from app.core.errors import AppError
 from app.core.logging import get_logger
 from app.registration.erms import parse_day, write_erms
@@ -61,11 +63,20 @@ def export_erms(
     result = write_erms(session, buffer, date_from=first, date_to=last, page_platform_id=page,
                         media_dir=Path(request.app.state.settings.media_dir),
                         include_media=media)
+    data = buffer.getvalue()
+    # The document holds secret content: who took it out is in the audit log. It is built
+    # in a read transaction and audited in a short write, so SQLite's lock is held briefly.
+    with request.app.state.db.transaction(immediate=True) as audit:
+        record(audit, actor=user.username, act="registration.exported",
+               subject_type="erms_export", subject_id=f"{first}/{last}",
+               detail={"from": str(first), "to": str(last), "page": page,
+                       "cases": result.cases, "media": len(result.media),
+                       "sha256": hashlib.sha256(data).hexdigest(), "via": "api"})
     log.info("registration.exported", user=user.username, date_from=str(first),
              date_to=str(last), page=page, cases=result.cases, media=len(result.media))
     name = f"erms-{first}-{last}"
     if page is not None:
         name += "-" + re.sub(r"[^A-Za-z0-9_.-]", "_", page)
-    return Response(buffer.getvalue(), media_type="application/xml",
+    return Response(data, media_type="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="{name}.xml"',
                              "Cache-Control": "no-store"})
