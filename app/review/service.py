@@ -17,7 +17,15 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -35,46 +43,78 @@ REVIEW_DECISIONS = ("review", "hide", "delete")
 MAX_NOTE_CHARS = 4000
 
 
-def latest_decision_id() -> Any:
-    """The id of the decision on the item's latest decided version (correlated to Item)."""
-    return (select(ItemDecision.id)
-            .join(ItemVersion, ItemVersion.id == ItemDecision.item_version_id)
-            .where(ItemVersion.item_id == Item.id)
-            .order_by(ItemVersion.observed_at.desc(), ItemVersion.seq.desc())
-            .limit(1).correlate(Item).scalar_subquery())
+def candidates(session: Session, *conditions: ColumnElement[bool]) -> list[int]:
+    """The items that may be waiting (a few more, never fewer), narrowed by ``conditions``
+    on Item: hidden items that no verdict covers, and items with a flagged decision that
+    has no verdict of its own. Few even in a large archive, and each side is found by an
+    index (item.state, item_decision.decision), so the latest decision is then looked up
+    for these only. A verdict covers an item when no decision of it is newer (by id) than
+    the one the verdict was given on."""
+    newest = (select(func.max(ItemDecision.id))
+              .where(ItemDecision.item_id == ReviewOutcome.item_id).scalar_subquery())
+    covered = select(ReviewOutcome.id).where(
+        ReviewOutcome.item_id == Item.id,
+        func.coalesce(ReviewOutcome.item_decision_id, 0) >= func.coalesce(newest, 0)).exists()
+    verdict_on_it = select(ReviewOutcome.id).where(
+        ReviewOutcome.item_id == ItemDecision.item_id,
+        ReviewOutcome.item_decision_id == ItemDecision.id).exists()
+    flagged = list(set(session.scalars(select(ItemDecision.item_id).where(
+        ItemDecision.decision.in_(REVIEW_DECISIONS), ~verdict_on_it))))
+    if conditions and flagged:  # asked apart: then the planner knows how few they are
+        flagged = list(session.scalars(select(Item.id).where(_among(Item.id, flagged),
+                                                             *conditions)))
+    hidden = session.scalars(select(Item.id).where(Item.state == Visibility.hidden,
+                                                   ~covered, *conditions))
+    return sorted({*flagged, *hidden})
 
 
-def waiting_condition(latest: Any) -> ColumnElement[bool]:
-    """True for an item waiting in the review queue; ``latest`` is latest_decision_id()."""
-    # Only items that were ever flagged or are hidden are candidates: the latest decision
-    # is then looked up for those few, not for the whole archive.
-    ever_flagged = Item.id.in_(select(ItemDecision.item_id)
-                               .where(ItemDecision.decision.in_(REVIEW_DECISIONS)))
-    flagged_now = select(ItemDecision.id).where(
-        ItemDecision.id == latest, ItemDecision.decision.in_(REVIEW_DECISIONS)).exists()
+def _among(column: Any, ids: list[int]) -> ColumnElement[bool]:
+    # Integers written into the statement: a long list needs no thousands of parameters,
+    # and the planner sees how few there are.
+    return column.in_(bindparam("ids", ids, expanding=True, literal_execute=True))
+
+
+def waiting(session: Session, *conditions: ColumnElement[bool]) -> Select[Any]:
+    """The items waiting for review, narrowed by ``conditions`` on Item (its page ...):
+    rows of item_id, page_id, decision_id, decision, categories (of the rules' latest
+    decision, None if there is none) and at (when that version came, or the item was
+    hidden)."""
+    ids = candidates(session, *conditions)
+    ranked = (select(ItemVersion.item_id, ItemDecision.id.label("decision_id"),
+                     ItemDecision.decision, ItemDecision.categories, ItemVersion.observed_at,
+                     func.row_number().over(
+                         partition_by=ItemVersion.item_id,
+                         order_by=(ItemVersion.observed_at.desc(), ItemVersion.seq.desc()))
+                     .label("rank"))
+              .join(ItemDecision, ItemDecision.item_version_id == ItemVersion.id)
+              .where(_among(ItemVersion.item_id, ids))
+              .subquery("ranked"))
+    latest = select(ranked).where(ranked.c.rank == 1).subquery("latest")
+    # A verdict settles the decision it was given on (0: the item had none).
     handled = select(ReviewOutcome.id).where(
         ReviewOutcome.item_id == Item.id,
-        or_(ReviewOutcome.item_decision_id == latest,
-            and_(ReviewOutcome.item_decision_id.is_(None), latest.is_(None)))).exists()
-    return and_(Item.kind != ItemKind.message, Item.by_page.is_(False),
-                or_(Item.state == Visibility.hidden, and_(ever_flagged, flagged_now)),
-                ~handled)
-
-
-def queue_query(*columns: Any) -> Select[Any]:
-    """A select of ``columns`` (Item's by default) over the items waiting for review."""
-    return select(*(columns or (Item,))).where(waiting_condition(latest_decision_id()))
+        func.coalesce(ReviewOutcome.item_decision_id, 0)
+        == func.coalesce(latest.c.decision_id, 0)).exists()
+    return (select(Item.id.label("item_id"), Item.page_id, latest.c.decision_id,
+                   latest.c.decision, latest.c.categories,
+                   func.coalesce(latest.c.observed_at, Item.state_at, Item.first_seen_at)
+                   .label("at"))
+            .outerjoin(latest, latest.c.item_id == Item.id)
+            .where(_among(Item.id, ids), Item.kind != ItemKind.message,
+                   Item.by_page.is_(False),
+                   or_(Item.state == Visibility.hidden,
+                       latest.c.decision.in_(REVIEW_DECISIONS)),
+                   ~handled))
 
 
 def queue_counts(session: Session, page_ids: Collection[int]) -> dict[int, int]:
     """For each page (primary key), how many of its items wait in the review queue."""
     if not page_ids:
         return {}
-    rows = session.execute(queue_query(Item.page_id, func.count())
-                           .where(Item.page_id.in_(list(page_ids)))
-                           .group_by(Item.page_id))
+    rows = waiting(session, Item.page_id.in_(list(page_ids))).subquery()
     counts = {page_id: 0 for page_id in page_ids}
-    counts.update({page_id: n for page_id, n in rows})
+    counts.update({page_id: n for page_id, n in session.execute(
+        select(rows.c.page_id, func.count()).group_by(rows.c.page_id))})
     return counts
 
 
@@ -99,34 +139,33 @@ class QueueEntry:
 
 def queue_page(session: Session, wanted: QueueFilters, *, offset: int,
                limit: int) -> tuple[list[QueueEntry], int]:
-    """One page of the queue, newest first (by the item's latest version), and the total."""
-    latest = latest_decision_id()
-    newest = (select(func.max(ItemVersion.observed_at)).where(ItemVersion.item_id == Item.id)
-              .correlate(Item).scalar_subquery())
-    stmt = (select(Item.id, latest.label("decision_id"))
-            .join(Page, Page.id == Item.page_id).where(waiting_condition(latest)))
+    """One page of the queue, newest first, and how many wait in all."""
+    conditions = []
+    pages = select(Page.id)
     if wanted.units is not None:
-        stmt = stmt.where(Page.unit.in_(wanted.units))
+        pages = pages.where(Page.unit.in_(wanted.units))
     if wanted.page_platform_id is not None:
-        stmt = stmt.where(Page.platform_id == wanted.page_platform_id)
+        pages = pages.where(Page.platform_id == wanted.page_platform_id)
+    if wanted.units is not None or wanted.page_platform_id is not None:
+        conditions.append(Item.page_id.in_(pages))
     if wanted.state is not None:
-        stmt = stmt.where(Item.state == wanted.state)
+        conditions.append(Item.state == wanted.state)
+    rows = waiting(session, *conditions).subquery()
+    stmt = select(rows.c.item_id, rows.c.decision_id)
     if wanted.category is not None:
         postgres = session.get_bind().dialect.name == "postgresql"
-        stmt = stmt.where(_has_category(latest, wanted.category, postgres))
+        stmt = stmt.where(_has_category(rows.c.categories, wanted.category, postgres))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(stmt.order_by(newest.desc(), Item.id.desc())
+    page = session.execute(stmt.order_by(rows.c.at.desc(), rows.c.item_id.desc())
                            .offset(offset).limit(limit))
-    return [QueueEntry(row.id, row.decision_id) for row in rows], total
+    return [QueueEntry(row.item_id, row.decision_id) for row in page], total
 
 
-def _has_category(latest: Any, category: str, postgres: bool) -> ColumnElement[bool]:
-    decision = select(ItemDecision.id).where(ItemDecision.id == latest)
+def _has_category(categories: Any, category: str, postgres: bool) -> ColumnElement[bool]:
     if postgres:
-        return decision.where(
-            type_coerce(ItemDecision.categories, JSONB).contains([category])).exists()
-    values = func.json_each(ItemDecision.categories).table_valued("value")
-    return decision.join(values, true()).where(values.c.value == category).exists()
+        return type_coerce(categories, JSONB).contains([category])
+    values = func.json_each(categories).table_valued("value")
+    return select(values.c.value).where(values.c.value == category).exists()
 
 
 # --- what an item's state allows ------------------------------------------------------
@@ -140,7 +179,7 @@ def latest_decision(session: Session, item: Item) -> ItemDecision | None:
 
 
 def is_waiting(session: Session, item: Item) -> bool:
-    return session.scalar(queue_query(Item.id).where(Item.id == item.id)) is not None
+    return session.scalar(waiting(session, Item.id == item.id)) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """Review outcomes: a person's verdict on an item in the review queue;
-the audit log indexed by subject, for the item page
+the audit log indexed by subject, for the item page; items by state and decisions by
+decision, for the queue
 
 Revision ID: 0007
 Revises: 0006
@@ -36,8 +37,20 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index('ix_audit_log_subject', ['subject_type', 'subject_id'], unique=False)
 
+    with op.batch_alter_table('item', schema=None) as batch_op:
+        batch_op.create_index('ix_item_state', ['state'], unique=False)
+
+    with op.batch_alter_table('item_decision', schema=None) as batch_op:
+        batch_op.create_index('ix_item_decision_decision', ['decision', 'item_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('item_decision', schema=None) as batch_op:
+        batch_op.drop_index('ix_item_decision_decision')
+
+    with op.batch_alter_table('item', schema=None) as batch_op:
+        batch_op.drop_index('ix_item_state')
+
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_subject')
 
