@@ -24,7 +24,9 @@ from app.review.models import FalsePositive, ItemNote, ReviewOutcome
 from app.review.service import queue_counts
 from app.rules.models import ItemDecision
 from app.ui.review import excerpt, highlight
-from tests.conftest import add_test_page
+from tests.conftest import FEED_PAGE, add_test_page
+from tests.test_actions import RUDE, due_now, send
+from tests.test_processing import comment
 from tests.ui.conftest import browser_login, csrf_of, login, screenshot, ui_user
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -387,7 +389,13 @@ def test_a_moderator_restores_a_hidden_comment(ui, db):
     # The item page shows the action and who asked for it.
     page_html = ui.get(f"/ui/items/{item}").text
     assert "Återställ" in page_html and "Väntar" in page_html and "moa" in page_html
-    assert other
+    # A restore is on its way: no second one.
+    assert f'action="/ui/items/{item}/restore"' not in page_html
+    assert f'action="/ui/items/{other}/restore"' in ui.get("/ui/review").text
+    before = counts(db)
+    r = act(ui, db, item, "restore", csrf=token)
+    assert r.status_code == 409 and "kan inte återställas nu" in r.text
+    assert counts(db) == before
 
 
 def test_a_moderator_confirms_a_deletion(ui, db):
@@ -424,7 +432,7 @@ def test_keep_hidden_settles_the_item_without_asking_facebook(ui, db):
     assert act(ui, db, item, "keep", csrf=get_csrf(ui)).status_code == 409
 
 
-def test_marking_secret_sends_to_the_registrar_and_hides(ui, db):
+def test_marking_secret_sends_to_the_registrar_and_hides(ui, db, settings):
     two_pages(db)
     who = People(db)
     with db.transaction() as s:
@@ -446,8 +454,12 @@ def test_marking_secret_sends_to_the_registrar_and_hides(ui, db):
     html = ui.get("/ui/items/1001_77_9").text
     assert "LSS-beslut" not in html and "Texten visas bara för registrator" in html
     assert '/ui/registration/' in html
+    media_id = add_media(db, settings, "1001_77_9", png(), "image/png")
+    assert ui.get(f"/ui/items/1001_77_9/media/{media_id}").status_code == 404
+    assert "<img" not in ui.get("/ui/items/1001_77_9").text
     login(ui, who["info"])
     assert "LSS-beslut" in ui.get("/ui/items/1001_77_9").text
+    assert ui.get(f"/ui/items/1001_77_9/media/{media_id}").status_code == 200
 
 
 def test_a_false_positive_counts_against_each_rule_and_restores(ui, db):
@@ -644,6 +656,7 @@ def test_media_inline_only_for_raster_images(ui, db, settings):
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "attachment" not in r.headers.get("content-disposition", "")
+    assert r.headers["cache-control"] == "no-store"
     for media_id in (svg, video, unknown):
         r = ui.get(f"/ui/items/{item}/media/{media_id}")
         assert r.status_code == 200
@@ -801,3 +814,23 @@ def test_a_moderator_reviews_in_the_browser(live_server, db, page, settings):
     page.goto(f"{live_server}/ui/items/{PAGE_A}_77_1")
     assert page.get_by_text("Väntar inte på granskning").is_visible()
     screenshot(page, "13-item-after-restore")
+
+
+def test_from_webhook_to_restored_on_facebook(client, ui, db, processor, graph_state):
+    """The whole way: the rules hide a comment, a moderator restores it in the queue, and
+    the worker puts it back on Facebook."""
+    add_test_page(db, FEED_PAGE, unit="Kommunstyrelsen")
+    cid = f"{FEED_PAGE}_100_1"
+    send(client, processor, graph_state, comment(cid, message=RUDE))
+    assert graph_state.hidden(cid) is True
+    login(ui, ui_user(db, "moderator", unit="Kommunstyrelsen", username="moa"))
+    html = ui.get("/ui/review").text
+    assert "Din <mark>jävla</mark>" in html  # the engine's own offsets
+    assert act(ui, db, cid, "restore", csrf=csrf_of(html)).status_code == 303
+    due_now(db)
+    processor.run_until_idle()
+    assert graph_state.hidden(cid) is False
+    assert "Din <mark>jävla</mark>" not in ui.get("/ui/review").text
+    page_html = ui.get(f"/ui/items/{cid}").text
+    assert re.search(r"<td>Återställ</td>\s*<td>Utförd", page_html)
+    assert "Visas igen" in page_html and 'class="badge ">Synlig' in page_html
