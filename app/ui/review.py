@@ -42,7 +42,7 @@ from app.rules.wordlists import CATEGORIES
 from app.ui.auth import Principal
 from app.ui.i18n import language, translator
 from app.ui.rule_texts import ACTION_NAMES as DECISION_NAMES
-from app.ui.rule_texts import CATEGORY_NAMES
+from app.ui.rule_texts import CATEGORY_NAMES, DETECTOR_NAMES
 from app.ui.web import CsrfUser, UiError, UiUser, may_act, redirect, render, visible_units
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -328,7 +328,8 @@ def _names() -> dict[str, Any]:
             "action_names": ACTION_NAMES, "action_status": ACTION_STATUS,
             "case_status": CASE_STATUS, "outcome_names": OUTCOME_NAMES,
             "categories": CATEGORIES, "state_filters": STATE_FILTERS,
-            "event_names": EVENT_NAMES, "source_names": SOURCE_NAMES, "act_names": ACT_NAMES}
+            "event_names": EVENT_NAMES, "source_names": SOURCE_NAMES, "act_names": ACT_NAMES,
+            "rule_names": DETECTOR_NAMES}
 
 
 # --- the item page --------------------------------------------------------------------

@@ -815,6 +815,14 @@ def test_a_moderator_reviews_in_the_browser(live_server, db, page, settings):
     assert page.get_by_text("Väntar inte på granskning").is_visible()
     screenshot(page, "13-item-after-restore")
 
+    page.goto(f"{live_server}/ui/review")
+    page.locator(f"#rad-{PAGE_A}_77_2").get_by_role("button", name="Felaktig träff").click()
+    page.wait_for_url("**/ui/review?klart=false_positive_restored*")
+    page.get_by_role("link", name="Felaktiga träffar per regel").click()
+    page.wait_for_url("**/ui/review/false-positives")
+    assert page.get_by_role("cell", name="unknown shortener").is_visible()
+    screenshot(page, "14-false-positives")
+
 
 def test_from_webhook_to_restored_on_facebook(client, ui, db, processor, graph_state):
     """The whole way: the rules hide a comment, a moderator restores it in the queue, and
