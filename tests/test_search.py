@@ -442,7 +442,7 @@ def test_migration_backfills_is_invisible_to_autogenerate_and_goes_down(fresh_da
                      unit="Kommunstyrelsen", token=PAGE_TOKEN)
             s.flush()
             add_item(s, "1", "Snöröjningen är försenad")
-        upgrade(url, "0005")
+        upgrade(url)  # 0005 fills the index from the rows already there
         with database.transaction() as s:
             assert [h.item_id for h in search(s, q="snöröjning").hits] == ["1"]
         with database.engine.connect() as conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, JSONType
@@ -16,6 +16,8 @@ class AuditEntry(Base):
     content; changing or removing any entry breaks every hash after it."""
 
     __tablename__ = "audit_log"
+    # The item page lists the entries about one item: without this, a read of the whole log.
+    __table_args__ = (Index("ix_audit_log_subject", "subject_type", "subject_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]

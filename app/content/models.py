@@ -76,7 +76,8 @@ class Item(Base):
         order_by="(ItemStateEvent.occurred_at, ItemStateEvent.id)"
     )
 
-    __table_args__ = (Index(None, "fetch_status", "fetch_next_at"),)
+    # ix_item_state: the review queue's hidden items.
+    __table_args__ = (Index(None, "fetch_status", "fetch_next_at"), Index("ix_item_state", "state"))
 
 
 class ItemVersion(Base):

@@ -8,10 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.audit.models import AuditEntry
-from app.content.models import Item
 from app.core.db import Base, utcnow
-from app.rules.models import ItemDecision
 
 
 class ItemNote(Base):
@@ -67,11 +64,3 @@ class ReviewOutcome(Base):
     handled_by: Mapped[str] = mapped_column(String(100))
     handled_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-
-# Indexes on other features' tables that the review needs. The item page lists the audit
-# entries about one item: without the first that reads the whole log, which has an entry
-# for every version decided. The review queue starts from the hidden items and the items
-# ever flagged (app/review/service.py): without the other two, two reads of the archive.
-Index("ix_audit_log_subject", AuditEntry.subject_type, AuditEntry.subject_id)
-Index("ix_item_state", Item.state)
-Index("ix_item_decision_decision", ItemDecision.decision, ItemDecision.item_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, JSONType, utcnow
@@ -32,6 +32,8 @@ class ItemDecision(Base):
     """What the rules decided for one version of an item, with the full explanation."""
 
     __tablename__ = "item_decision"
+    # The review queue looks for decisions that want a person (review, hide, delete).
+    __table_args__ = (Index("ix_item_decision_decision", "decision", "item_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
