@@ -232,7 +232,7 @@ def test_the_start_page_warns_and_counts(ui, db, monkeypatch):
     html = ui.get("/ui/").text
     assert "1 ärende väntar på registrering." in html
     assert "granskningskön" not in html
-    assert '<a href="/ui/registration"' in _card(html, "1002")
+    assert '<a href="/ui/registration?page_id=1002"' in _card(html, "1002")
     assert "Registrering: 1 väntar" in _card(html, "1002")
 
     login(ui, ui_user(db, "information_officer"))
