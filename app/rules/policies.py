@@ -106,7 +106,7 @@ def current_policy(session: Session, page: Page) -> Policy:
                      label=f"page-{page.platform_id}-v{row.version}")
 
 
-def _lock_page(session: Session, page: Page) -> None:
+def lock_page(session: Session, page: Page) -> None:
     """One policy change per page at a time. On PostgreSQL a second writer waits here until
     the first commits, then numbers its version after the first's (instead of colliding
     with it), and an import adds to what the first wrote. SQLite has one write lock anyway."""
@@ -116,7 +116,7 @@ def _lock_page(session: Session, page: Page) -> None:
 def set_policy(session: Session, page: Page, raw: Any, *, actor: str,
                note: str | None = None) -> PolicyVersion:
     body = validate_body(raw)
-    _lock_page(session, page)
+    lock_page(session, page)
     last = session.scalar(select(func.max(PolicyVersion.version))
                           .where(PolicyVersion.page_id == page.id)) or 0
     row = PolicyVersion(page_id=page.id, version=last + 1, body=body.model_dump(),
@@ -131,7 +131,7 @@ def set_policy(session: Session, page: Page, raw: Any, *, actor: str,
 def import_facebook_words(session: Session, page: Page, text: str, *, name: str,
                           category: str, actor: str) -> PolicyVersion:
     """Add (or replace) a custom list from Facebook's ``ord1,ord2,ord3`` format."""
-    _lock_page(session, page)
+    lock_page(session, page)
     row = latest_version(session, page)
     body = PolicyBody.model_validate(row.body) if row else PolicyBody()
     words = [w.strip() for w in text.replace("\n", ",").split(",") if w.strip()]

@@ -24,7 +24,7 @@ from app.core.errors import AppError
 from app.pages.models import Page
 from app.rules.engine import ACTIONS, MIN_ACTION
 from app.rules.models import PolicyVersion
-from app.rules.policies import PolicyBody, latest_version, set_policy
+from app.rules.policies import PolicyBody, latest_version, lock_page, set_policy
 from app.rules.wordlists import CATEGORIES
 from app.ui import rule_tester
 from app.ui.auth import Principal
@@ -214,9 +214,9 @@ def _change(request: Request, principal: Principal, session: Session, page: Page
     _officer(principal)
     try:
         note = check_note(_text(form, "note"))
-        # One change per page at a time (as set_policy does, but before reading the
-        # version this one builds on): a second officer's change waits, then builds on it.
-        session.execute(select(Page.id).where(Page.id == page.id).with_for_update())
+        # Before reading the version this change builds on: a second officer's change
+        # waits, then builds on it.
+        lock_page(session, page)
         row = latest_version(session, page)
         in_force = row.version if row else 0
         if same_base and _text(form, "base_version") != str(in_force):
