@@ -15,7 +15,9 @@ class DecryptionError(Exception):
     """The ciphertext was not made with the current SECRET_KEY (or was altered)."""
 
 
-def _fernet(secret_key: str, purpose: bytes) -> Fernet:
+def fernet(secret_key: str, purpose: bytes) -> Fernet:
+    """Authenticated encryption with a key of its own for each purpose, derived from
+    UPPSIKT_SECRET_KEY (HKDF-SHA256)."""
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"uppsikt", info=purpose).derive(
         secret_key.encode()
     )
@@ -23,12 +25,12 @@ def _fernet(secret_key: str, purpose: bytes) -> Fernet:
 
 
 def encrypt_page_token(secret_key: str, token: str) -> bytes:
-    return _fernet(secret_key, b"page-access-token/v1").encrypt(token.encode())
+    return fernet(secret_key, b"page-access-token/v1").encrypt(token.encode())
 
 
 def decrypt_page_token(secret_key: str, ciphertext: bytes) -> str:
     try:
-        return _fernet(secret_key, b"page-access-token/v1").decrypt(ciphertext).decode()
+        return fernet(secret_key, b"page-access-token/v1").decrypt(ciphertext).decode()
     except InvalidToken as exc:
         raise DecryptionError("page token cannot be decrypted with this SECRET_KEY") from exc
 

@@ -27,8 +27,6 @@ import time
 from urllib.parse import urlencode
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
@@ -38,6 +36,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.audit.service import record
 from app.core.config import Settings
+from app.core.crypto import fernet
 from app.core.logging import get_logger
 from app.ui import auth
 from app.ui.oidc_provider import Provider, ProviderUnavailable, TokenRejected
@@ -211,10 +210,7 @@ def find_user(session: Session, *, issuer: str, subject: str, username: str) -> 
 # -- the flow cookie -----------------------------------------------------------------------
 
 def _fernet(settings: Settings) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"uppsikt",
-               info=b"oidc-flow-cookie/v1").derive(settings.secret_key.get_secret_value()
-                                                    .encode())
-    return Fernet(base64.urlsafe_b64encode(key))
+    return fernet(settings.secret_key.get_secret_value(), b"oidc-flow-cookie/v1")
 
 
 def _seal(settings: Settings, flow: dict[str, str]) -> str:
