@@ -48,9 +48,12 @@ def pending_cases(session: Session, page_ids: list[int]) -> dict[int, int]:
     """Registration cases waiting for the registrar, per page."""
     if not page_ids:
         return {}
+    # From the few pending cases to their items, not from every item of the pages.
+    pending = select(RegistrationCase.item_id).where(
+        RegistrationCase.status == CaseStatus.pending)
     rows = session.execute(
-        select(Item.page_id, func.count()).join(RegistrationCase, RegistrationCase.item_id == Item.id)
-        .where(RegistrationCase.status == CaseStatus.pending, Item.page_id.in_(page_ids))
+        select(Item.page_id, func.count())
+        .where(Item.id.in_(pending), Item.page_id.in_(page_ids))
         .group_by(Item.page_id))
     return {page_id: n for page_id, n in rows}
 
