@@ -18,7 +18,13 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import AppError
 from app.fakegraph.cli import fake_graph_app
+from app.digest.cli import app as digest_app
+from app.jobs.cli import jobs_app
+from app.questions.cli import app as questions_app
 from app.registration.export_cli import export_app
+from app.reports.cli import app as reports_app
+from app.retention.cli import app as retention_app
+from app.snapshots.cli import app as snapshots_app
 
 cli = typer.Typer(help="Uppsikt: moderation and preservation for Facebook Pages.",
                   no_args_is_help=True, add_completion=False)
@@ -36,6 +42,14 @@ cli.add_typer(rules_cli, name="rules")
 cli.add_typer(audit_app, name="audit")
 cli.add_typer(fake_graph_app, name="fake-graph")
 cli.add_typer(export_app, name="export")
+cli.add_typer(jobs_app, name="jobs")
+cli.add_typer(retention_app, name="retention",
+              help="Retention (gallring): decisions, legal holds, culling.")
+cli.add_typer(digest_app, name="digest", help="The daily oversight digest.")
+cli.add_typer(questions_app, name="questions",
+              help="Questions from the public and their answer deadlines.")
+cli.add_typer(snapshots_app, name="snapshots", help="Half-yearly page snapshots.")
+cli.add_typer(reports_app, name="reports", help="The yearly report.")
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -94,6 +108,7 @@ def worker() -> None:
     """Run only the processing worker and scheduler (for extra replicas)."""
     from app.core.migrate import current_revision, head_revision
     from app.graph.client import GraphClient
+    from app.jobs.registry import JobEnv
     from app.jobs.scheduler import start_scheduler
     from app.processing.processor import Processor
     from app.processing.worker import Worker
@@ -105,9 +120,9 @@ def worker() -> None:
     if current_revision(db.engine) != head_revision():
         fail("the database schema is not at the latest migration: run `uppsikt db upgrade`")
     graph = GraphClient.from_settings(s)
-    w = Worker(Processor(db, s, graph, RuleEngine.from_directory()),
-               poll_seconds=s.worker_poll_seconds)
-    scheduler = start_scheduler(db)
+    rules = RuleEngine.from_directory()
+    w = Worker(Processor(db, s, graph, rules), poll_seconds=s.worker_poll_seconds)
+    scheduler = start_scheduler(JobEnv(db=db, settings=s, graph=graph, rules=rules))
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: w.stop(timeout=0))
     try:

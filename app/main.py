@@ -17,6 +17,7 @@ from app.core.health import router as health_router
 from app.core.logging import configure_logging, get_logger
 from app.core.migrate import head_revision
 from app.graph.client import GraphClient
+from app.jobs.registry import JobEnv
 from app.jobs.scheduler import start_scheduler
 from app.moderation.endpoints import router as moderation_router
 from app.processing.processor import Processor
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scheduler = None
         if settings.worker_enabled:
             worker.start()
-            scheduler = start_scheduler(db)
+            scheduler = start_scheduler(JobEnv(db=db, settings=settings, graph=graph,
+                                               rules=app.state.rules))
         log.info("app.started", database=db.engine.dialect.name, worker=settings.worker_enabled)
         try:
             yield

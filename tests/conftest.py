@@ -25,6 +25,7 @@ from app.core.config import Settings
 from app.core.db import Base, Database
 from app.core.migrate import upgrade
 from app.graph.client import GraphClient
+from app.jobs.registry import JobEnv
 from app.main import create_app
 from app.pages.service import add_page
 from app.processing.processor import Processor
@@ -163,6 +164,7 @@ def settings(database_url: str, fake_graph: FakeGraphServer, tmp_path: Path) -> 
         graph_api_version="v24.0",
         graph_timeout_seconds=5,
         media_dir=tmp_path / "media",
+        archive_dir=tmp_path / "archive",
         worker_enabled=False,
         retry_base_seconds=30,
         log_json=True,
@@ -216,6 +218,15 @@ def processor(settings: Settings, db: Database, graph_state: Any, database_url: 
     graph.close()
     engine.dispose()
     assert graph_state.hook_failures == [], "an action reached Facebook before its snapshot"
+
+
+@pytest.fixture
+def job_env(settings: Settings, db: Database, graph_state: Any,
+            rules: RuleEngine) -> Iterator[JobEnv]:
+    """What the scheduled jobs get: the test database and the fake Graph API over HTTP."""
+    graph = GraphClient.from_settings(settings)
+    yield JobEnv(db=db, settings=settings, graph=graph, rules=rules)
+    graph.close()
 
 
 UPPSIKT = [sys.executable, "-m", "app"]

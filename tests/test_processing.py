@@ -336,14 +336,25 @@ def test_a_change_cannot_touch_another_pages_item(client, db, processor):
     assert [v["message"] for v in get_item(client, db, "100_36")["versions"]] == ["Min"]
 
 
-def test_inbox_report_counts_what_needs_attention(client, db, processor):
-    from app.jobs.scheduler import inbox_report
+def test_inbox_report_counts_what_needs_attention(client, db, processor, job_env):
+    from app.alerts.models import Alert
+    from app.jobs.runner import run_job
 
-    assert inbox_report(db) == {"held_by_page": {}, "failed_deliveries": 0,
-                                "failed_changes": 0, "retrying_changes": 0}
+    def report() -> dict:
+        return run_job(job_env, "inbox-report").summary
+
+    def alerts() -> list[str]:
+        with db.transaction() as session:
+            return sorted(a.key for a in session.scalars(
+                select(Alert).where(Alert.kind == "inbox", Alert.resolved_at.is_(None))))
+
+    assert report() == {"held_by_page": {}, "failed_deliveries": 0,
+                        "failed_changes": 0, "retrying_changes": 0}
+    assert alerts() == []
     add_test_page(db)
     deliver(client, processor, delivery(comment("100_80"), page="424242"),
             delivery(comment("100_81"), page="424242"), b'{"object":"page"}',
             delivery({"field": "feed", "value": {"item": "comment", "verb": "add"}}))
-    assert inbox_report(db) == {"held_by_page": {"424242": 2}, "failed_deliveries": 1,
-                                "failed_changes": 1, "retrying_changes": 0}
+    assert report() == {"held_by_page": {"424242": 2}, "failed_deliveries": 1,
+                        "failed_changes": 1, "retrying_changes": 0}
+    assert alerts() == ["failed", "held"]

@@ -67,6 +67,8 @@ class Item(Base):
     fetch_attempts: Mapped[int] = mapped_column(default=0)
     fetch_next_at: Mapped[datetime | None]
     fetch_error: Mapped[str | None] = mapped_column(Text)
+    # Set when the retention job removed the content (see culling_record).
+    culled_at: Mapped[datetime | None]
 
     author: Mapped[Author | None] = relationship(lazy="joined")
     versions: Mapped[list[ItemVersion]] = relationship(

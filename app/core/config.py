@@ -52,6 +52,32 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(default=5.0, gt=0)
     retry_max_seconds: float = Field(default=3600.0, gt=0)
 
+    # Scheduled jobs (APScheduler) run beside the worker; each takes a database lease so
+    # that one replica runs it. Names listed here (comma-separated) are not scheduled.
+    jobs_disabled: str = ""
+    # Reconciliation polls each page's recent posts and comments this often; a page with
+    # no webhook for webhook_silence_minutes gets its subscription checked and renewed.
+    reconcile_minutes: int = Field(default=5, gt=0)
+    reconcile_lookback_hours: float = Field(default=24.0, gt=0)
+    webhook_silence_minutes: int = Field(default=60, gt=0)
+    # An action or media download still failing after this long raises an alert.
+    alert_after_minutes: int = Field(default=60, gt=0)
+    # Half-yearly snapshots and yearly reports are stored here, with their SHA-256.
+    archive_dir: Path = Path("./var/archive")
+    # The daily oversight digest: sent each working day at this hour (Swedish time) when
+    # an SMTP host is set; always shown in the UI.
+    digest_hour: int = Field(default=7, ge=0, le=23)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, gt=0)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_from: str = "uppsikt@localhost"
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Where links in e-mails point (the UI's public address), e.g. https://uppsikt.kommun.se
+    public_url: str = "http://127.0.0.1:8000"
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -94,6 +120,10 @@ class Settings(BaseSettings):
     @property
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
+
+    @property
+    def disabled_jobs(self) -> set[str]:
+        return {name.strip() for name in self.jobs_disabled.split(",") if name.strip()}
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,45 +1,41 @@
-"""Scheduled jobs (APScheduler 3). Each job opens its own transaction and logs failures."""
+"""The scheduler (APScheduler 3) beside the worker: every job on its schedule, each run
+under the job's database lease (app.jobs.runner), so any number of replicas may run it."""
 
 from __future__ import annotations
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import func, select
 
-from app.core.db import Database
 from app.core.logging import get_logger
-from app.webhooks.models import ChangeStatus, DeliveryStatus, InboxChange, InboxEvent
+from app.jobs.registry import JOBS, STOCKHOLM, JobEnv
+from app.jobs.runner import run_job
 
 log = get_logger("uppsikt.jobs")
 
 
-def inbox_report(db: Database) -> dict[str, object]:
-    """Report what waits in the inbox: changes for unmanaged pages, failures, retries."""
-    with db.transaction() as session:
-        held = dict(session.execute(
-            select(InboxChange.page_platform_id, func.count())
-            .where(InboxChange.status == ChangeStatus.held)
-            .group_by(InboxChange.page_platform_id)
-        ).all())
-        failed_deliveries = session.scalar(
-            select(func.count()).where(InboxEvent.status == DeliveryStatus.failed)
-        )
-        failed_changes = session.scalar(
-            select(func.count()).where(InboxChange.status == ChangeStatus.failed)
-        )
-        failing = session.scalar(
-            select(func.count()).where(InboxChange.status == ChangeStatus.pending,
-                                       InboxChange.attempts > 0)
-        )
-    report = {"held_by_page": held, "failed_deliveries": failed_deliveries,
-              "failed_changes": failed_changes, "retrying_changes": failing}
-    if held or failed_deliveries or failed_changes or failing:
-        log.warning("inbox.report", **report)
-    return report
+def scheduled(env: JobEnv, name: str) -> None:
+    try:
+        run_job(env, name, trigger="schedule")
+    except Exception:  # the database away, say: the next turn tries again
+        log.exception("job.not_run", job=name)
 
 
-def start_scheduler(db: Database) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(inbox_report, "interval", minutes=15, args=[db], id="inbox-report",
-                      coalesce=True, max_instances=1)
+def build_scheduler(env: JobEnv) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone=STOCKHOLM)
+    disabled = env.settings.disabled_jobs
+    for job in JOBS:
+        if job.name in disabled:
+            log.info("job.disabled", job=job.name)
+            continue
+        # coalesce: runs missed while the process was busy or paused become one run;
+        # the jobs themselves make good whatever is still due.
+        scheduler.add_job(scheduled, job.schedule(env.settings), args=[env, job.name],
+                          id=job.name, name=job.name, coalesce=True, max_instances=1,
+                          misfire_grace_time=3600)
+    return scheduler
+
+
+def start_scheduler(env: JobEnv) -> BackgroundScheduler:
+    scheduler = build_scheduler(env)
     scheduler.start()
+    log.info("scheduler.started", jobs=[job.id for job in scheduler.get_jobs()])
     return scheduler

@@ -9,11 +9,27 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from app.core.errors import AppError
-from app.ui import account, oidc, pages, policies, registrar, review, search, start
+from app.ui import (
+    account,
+    digest,
+    jobs,
+    oidc,
+    pages,
+    policies,
+    questions,
+    registrar,
+    reports,
+    retention,
+    review,
+    search,
+    snapshots,
+    start,
+)
 from app.ui.web import HERE, LoginRequired, SecurityHeaders, UiError, error_page, login_redirect
 
 ROUTERS = (account.router, start.router, review.router, registrar.router, search.router,
-           pages.router, policies.router, oidc.router)
+           pages.router, policies.router, oidc.router, questions.router, digest.router,
+           snapshots.router, reports.router, retention.router, jobs.router)
 
 
 def install_ui(app: FastAPI) -> None:

@@ -141,6 +141,12 @@ NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("/ui/search", "Sök", tuple(Role)),
     ("/ui/pages", "Sidor", tuple(Role)),
     ("/ui/rules/test", "Regeltest", tuple(Role)),
+    ("/ui/questions", "Frågor", (Role.moderator, Role.information_officer, Role.auditor)),
+    ("/ui/digest", "Dagsrapport", (Role.moderator, Role.information_officer, Role.auditor)),
+    ("/ui/snapshots", "Skärmdumpar", (Role.moderator, Role.information_officer, Role.auditor)),
+    ("/ui/reports", "Årsrapport", (Role.information_officer, Role.auditor)),
+    ("/ui/retention", "Gallring", (Role.information_officer, Role.auditor)),
+    ("/ui/jobs", "Drift", (Role.information_officer, Role.auditor)),
 )
 
 

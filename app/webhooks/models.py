@@ -40,6 +40,9 @@ class InboxEvent(Base):
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.received)
     error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None]
+    # "webhook" (Meta's POST, signed) or "poll" (written by reconciliation from the
+    # Graph API, in the same shape, for what no webhook brought).
+    source: Mapped[str] = mapped_column(String(16), default="webhook")
 
     __table_args__ = (Index(None, "status", "id"),)
 

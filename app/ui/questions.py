@@ -1,0 +1,7 @@
+"""Web UI: questions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
