@@ -55,11 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # from walking it again and again (it showed as latency spikes under load).
         gc.collect()
         gc.freeze()
+        app.state.job_env = JobEnv(db=db, settings=settings, graph=graph, rules=app.state.rules)
         scheduler = None
         if settings.worker_enabled:
             worker.start()
-            scheduler = start_scheduler(JobEnv(db=db, settings=settings, graph=graph,
-                                               rules=app.state.rules))
+            scheduler = start_scheduler(app.state.job_env)
         log.info("app.started", database=db.engine.dialect.name, worker=settings.worker_enabled)
         try:
             yield

@@ -167,3 +167,41 @@ def test_jobs_cli_refuses_bad_input(run, args, message):
     result = run(*args, ok=False)
     assert result.returncode == 2 and message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_outbox_job_alerts_on_what_stays_failed_and_clears(client, db, processor,
+                                                              graph_state, job_env):
+    snapshot_guard = graph_state
+    from app.moderation.models import Action
+    from app.pages.models import Page
+    from tests.conftest import FEED_PAGE, add_test_page
+    from tests.fakes.graph import graph_error
+    from tests.test_actions import RUDE, send
+    from tests.test_processing import comment
+
+    add_test_page(db)
+    refused = f"{FEED_PAGE}_100_1"
+    snapshot_guard.failures[refused] = [graph_error(10, "Permission denied")]
+    send(client, processor, snapshot_guard, comment(refused, message=RUDE))
+    summary = run_job(job_env, "outbox").summary
+    assert summary["failing_actions"] == 1
+    [failing] = open_alerts(db, "action.failing")
+    with db.transaction() as session:
+        page = session.scalar(select(Page).where(Page.platform_id == FEED_PAGE))
+        action = session.scalar(select(Action))
+    assert failing.page_id == page.id and f"action id {action.id}" in failing.message
+    assert "refused by Facebook" in failing.message
+    # The page's token stops working: one alert for the page, until the token is replaced.
+    with db.transaction() as session:
+        session.get(Page, page.id).token_status = "invalid"
+    run_job(job_env, "outbox")
+    [token] = open_alerts(db, "token.invalid")
+    assert token.page_id == page.id and "uppsikt pages token" in token.message
+    run_job(job_env, "outbox")
+    assert [a.count for a in open_alerts(db, "token.invalid")] == [2]
+    # Fixed: a new token, and the failed action settled by a person.
+    with db.transaction() as session:
+        session.get(Page, page.id).token_status = "ok"
+        session.get(Action, action.id).status = "cancelled"
+    run_job(job_env, "outbox")
+    assert open_alerts(db, "token.invalid") == [] and open_alerts(db, "action.failing") == []

@@ -79,7 +79,7 @@ def run_job(env: JobEnv, name: str, *, trigger: str = "manual", now: datetime | 
     renewer.start()
     try:
         summary = job.function()(ctx)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded, alerted, retried
         error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
         bound.exception("job.failed")
         renewer.stop()
