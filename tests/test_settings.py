@@ -72,3 +72,12 @@ def test_page_tokens_encrypt_round_trip_and_need_the_key():
     assert decrypt_page_token("key-one" * 6, blob) == "EAAB-page-token"
     with pytest.raises(DecryptionError):
         decrypt_page_token("key-two" * 6, blob)
+
+
+def test_env_example_names_every_setting():
+    """.env.example is the operator's list of settings: none may be missing from it."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / ".env.example").read_text()
+    missing = [name for name in Settings.model_fields if f"UPPSIKT_{name.upper()}=" not in text]
+    assert missing == []
