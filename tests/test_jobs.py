@@ -205,3 +205,53 @@ def test_the_outbox_job_alerts_on_what_stays_failed_and_clears(client, db, proce
         session.get(Action, action.id).status = "cancelled"
     run_job(job_env, "outbox")
     assert open_alerts(db, "token.invalid") == [] and open_alerts(db, "action.failing") == []
+
+
+KILLED_HOLDER = """
+import dataclasses, sys, time
+from datetime import timedelta
+import app.jobs.outbox, app.jobs.registry as registry
+from app.core.config import Settings
+from app.core.db import Database
+from app.graph.client import GraphClient
+from app.jobs.registry import JobEnv
+from app.jobs.runner import run_job
+
+def slow(ctx):
+    print("running", flush=True)
+    time.sleep(120)
+    return {}
+
+app.jobs.outbox.outbox_job = slow
+registry.BY_NAME["outbox"] = dataclasses.replace(registry.BY_NAME["outbox"],
+                                                 lease=timedelta(seconds=3))
+s = Settings(_env_file=None, database_url=sys.argv[1])
+env = JobEnv(db=Database(s.database_url), settings=s, graph=GraphClient("http://127.0.0.1:9"),
+             rules=None)
+run_job(env, "outbox", trigger="schedule")
+"""
+
+
+def test_a_holder_killed_mid_run_loses_the_lease_and_the_job_runs_again(
+        job_env, db, database_url, slow_outbox):
+    import signal
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", KILLED_HOLDER, database_url],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        for line in holder.stdout:  # log lines, then the job's own
+            if line.strip() == "running":
+                break
+        assert holder.poll() is None
+        assert run_job(job_env, "outbox", trigger="schedule").status == "skipped"
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(10)
+        holder.stdout.close()
+    time.sleep(3.5)  # the killed holder's lease (3 s here) runs out
+    assert run_job(job_env, "outbox", trigger="schedule").status == "ok"
+    first, second = runs(db, "outbox")
+    assert first.status == "failed" and "interrupted" in first.error
+    assert second.status == "ok" and len(slow_outbox) == 1

@@ -106,7 +106,16 @@ def _acquire(env: JobEnv, job: Job, holder: str, now: datetime, *, scheduled: bo
             update(JobLease).where(*conditions)
             .values(holder=holder, expires_at=now + job.lease, last_started_at=now)
             .execution_options(synchronize_session=False))
-        return result.rowcount == 1
+        if result.rowcount != 1:
+            return False
+        # A run still "running" under an earlier holder was cut off (its process died and
+        # its lease ran out): say so, rather than leave it running for ever.
+        session.execute(
+            update(JobRun).where(JobRun.job == job.name, JobRun.status == "running")
+            .values(status="failed", finished_at=now,
+                    error="interrupted: the process running it stopped and its lease ran out")
+            .execution_options(synchronize_session=False))
+        return True
 
 
 def _ensure_row(env: JobEnv, name: str) -> None:
