@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
+from app.alerts.service import open_alerts
 from app.api.deps import SessionDep, WriteSessionDep
 from app.content.models import Item
 from app.moderation.models import CaseStatus, RegistrationCase
@@ -19,6 +20,7 @@ from app.pages.models import Page
 from app.review.service import queue_counts
 from app.ui.auth import Principal
 from app.ui.i18n import language, translator
+from app.ui.jobs import ALERT_TITLES
 from app.ui.web import CsrfUser, UiError, UiUser, may_act, redirect, render, today, visible_units
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -67,6 +69,8 @@ def start(request: Request, principal: UiUser, session: SessionDep,
     ids = [p.id for p in pages]
     review = queue_counts(session, ids) if principal.role in SEES_REVIEW else {}
     cases = pending_cases(session, ids) if principal.role in SEES_REGISTRATION else {}
+    alerts = open_alerts(session, units=visible_units(principal)) \
+        if principal.role != Role.registrar else []
     flash = None
     signed = next((r for r in rows if r.page.platform_id == granskat and r.signed_by_me), None)
     if signed is not None:
@@ -83,6 +87,8 @@ def start(request: Request, principal: UiUser, session: SessionDep,
         sees_review=principal.role in SEES_REVIEW,
         sees_registration=principal.role in SEES_REGISTRATION,
         may_sign={r.page.id for r in rows if may_act(principal, r.page)},
+        alerts=alerts, alert_titles=ALERT_TITLES,
+        sees_operations=principal.role in (Role.information_officer, Role.auditor),
         flash=flash)
 
 

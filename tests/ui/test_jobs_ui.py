@@ -87,3 +87,22 @@ def test_an_officer_runs_a_job_now(ui, db):
     assert run is not None and (run.job, run.trigger, run.status) == (
         "inbox-report", "manual", "ok")
     assert "har startats" in ui.get("/ui/jobs?started=inbox-report").text
+
+
+def test_the_start_page_shows_open_alerts_by_unit(ui, db):
+    from app.pages.models import Page
+    from tests.conftest import add_test_page
+
+    add_test_page(db, "111", unit="Kommunstyrelsen", name="Falu kommun")
+    add_test_page(db, "222", unit="Socialförvaltningen", name="Socialtjänsten")
+    with db.transaction() as session:
+        ks = session.scalar(select(Page.id).where(Page.platform_id == "111"))
+        raise_alert(session, "token.invalid", f"page:{ks}", "token", page_id=ks)
+    login(ui, ui_user(db, "moderator", unit="Socialförvaltningen", username="mod-soc"))
+    assert 'id="larm"' not in ui.get("/ui/").text  # another unit's page
+    login(ui, ui_user(db, "moderator", unit="Kommunstyrelsen", username="mod-ks"))
+    start = ui.get("/ui/").text
+    assert 'id="larm"' in start and "Sidans token fungerar inte: Falu kommun" in start
+    assert "/ui/jobs" not in start.split('id="larm"')[1].split("</div>")[0]
+    login(ui, ui_user(db, "information_officer"))
+    assert "1 öppet larm behöver åtgärdas." in ui.get("/ui/").text

@@ -71,6 +71,14 @@ EN = {
     "Webhook-prenumerationen fungerar inte": "The webhook subscription does not work",
     "Inkorgen behöver uppmärksamhet": "The inbox needs attention",
     "Dagsrapporten kunde inte skickas": "The daily digest could not be sent",
+    # Start page
+    "Larm:": "Alert:",
+    "1 öppet larm behöver åtgärdas.": "1 open alert needs attention.",
+    "{n} öppna larm behöver åtgärdas.": "{n} open alerts need attention.",
+    "Till driftsidan": "To the operations page",
+    "Något fungerar inte för dina sidor. Informationsavdelningen ser larmet och åtgärdar det.":
+        "Something is not working for your pages. The communications department sees the "
+        "alert and deals with it.",
     # Navigation
     "Frågor": "Questions",
     "Dagsrapport": "Daily digest",
