@@ -29,7 +29,6 @@ EN = {
     "Kör nu": "Run now",
     "Senaste körningar": "Recent runs",
     "Inga körningar ännu.": "No runs yet.",
-    "Start": "Start",
     "Klart": "Finished",
     "Hur": "How",
     "Resultat": "Result",
