@@ -59,8 +59,8 @@ def displayable(text: str) -> str:
 
 
 class _Pdf(FPDF):
-    def __init__(self, title: str) -> None:
-        super().__init__(format="A4")
+    def __init__(self, title: str, compliance: str | None = None) -> None:
+        super().__init__(format="A4", enforce_compliance=compliance)
         self.running_title = title
         self.alias_nb_pages(PAGE_COUNT)
 
@@ -78,8 +78,10 @@ class PdfDocument:
     as a context manager (``with PdfDocument(...) as doc``) so its font files are closed."""
 
     def __init__(self, *, title: str, subject: str = "", author: str = "Uppsikt",
-                 created_at: datetime | None = None) -> None:
-        pdf = _Pdf(displayable(title))
+                 created_at: datetime | None = None, compliance: str | None = None) -> None:
+        """``compliance="PDF/A-2B"`` makes an archival PDF (fpdf2 adds the XMP
+        identification and the sRGB output intent; the fonts are embedded anyway)."""
+        pdf = _Pdf(displayable(title), compliance)
         pdf.add_font(FONT, "", str(FONT_DIR / f"{FONT}.ttf"))
         pdf.add_font(FONT, "B", str(FONT_DIR / f"{FONT}-Bold.ttf"))
         pdf.set_title(displayable(title))
