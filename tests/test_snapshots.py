@@ -32,6 +32,7 @@ from app.snapshots.models import PageSnapshot
 from app.snapshots.service import (
     SnapshotError,
     _write_once,
+    due_period,
     half_year_of,
     last_finished_half_year,
     make_snapshot,
@@ -44,7 +45,8 @@ PAGE = "4711"
 OTHER = "4712"
 NEW_PAGE = "4713"
 H1 = (date(2026, 1, 1), date(2026, 6, 30))
-JULY = datetime(2026, 7, 1, 1, 0, tzinfo=UTC)  # 03:00 Swedish time, 1 July
+# 03:00 Swedish time on 3 July: the half-year ended and Meta's retries (36 h) are over.
+JULY = datetime(2026, 7, 3, 1, 0, tzinfo=UTC)
 POST = "Vi bygger en ny skola i Slätta – berätta vad du tycker!"
 FIRST = "Bra initiativ, äntligen!"
 EDIT_AFTER = "ÄNDRAT EFTER PERIODEN"
@@ -241,6 +243,9 @@ def test_period_problem(start, end, problem):
 
 def test_the_job_makes_the_last_half_year_once_per_page(db, job_env, archive):
     add_test_page(db, NEW_PAGE, name="Ny sida", unit="Kulturförvaltningen")  # added today
+    # On 1 and 2 July the half-year has only just ended: late deliveries may still come.
+    assert due_period(date(2026, 7, 2)) == (date(2025, 7, 1), date(2025, 12, 31))
+    assert due_period(date(2026, 7, 3)) == H1
     outcome = run_job(job_env, "snapshots", now=JULY)
     assert outcome.status == "ok", outcome.error
     assert outcome.summary["made"] == 2 and outcome.summary["period"] == "2026-01-01/2026-06-30"

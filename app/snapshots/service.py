@@ -68,6 +68,16 @@ def half_year_of(day: date) -> tuple[date, date]:
     return date(day.year, 7, 1), date(day.year, 12, 31)
 
 
+SETTLE_DAYS = 2
+
+
+def due_period(today: date) -> tuple[date, date]:
+    """The half-year the scheduled job snapshots on ``today``. Meta retries a webhook for
+    up to 36 hours and reconciliation catches up on what it missed, so a half-year is
+    snapshotted once that has settled: from the third day after it ended."""
+    return last_finished_half_year(today - timedelta(days=SETTLE_DAYS))
+
+
 def last_finished_half_year(today: date) -> tuple[date, date]:
     """The latest half-year that ended before ``today``."""
     start, _ = half_year_of(today)
@@ -258,7 +268,7 @@ def pages_due(session: Session, period_start: date, period_end: date) -> list[Pa
 
 
 def snapshot_job(ctx: JobContext) -> dict[str, Any]:
-    period_start, period_end = last_finished_half_year(ctx.local_now.date())
+    period_start, period_end = due_period(ctx.local_now.date())
     with ctx.db.transaction() as session:
         due = [(p.id, p.platform_id) for p in pages_due(session, period_start, period_end)]
     summary: dict[str, Any] = {"period": f"{period_start.isoformat()}/{period_end.isoformat()}",
