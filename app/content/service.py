@@ -55,8 +55,11 @@ def upsert_author(session: Session, ref: AuthorRef, seen_at: datetime) -> Author
 
 
 def apply_operation(
-    session: Session, page: Page, op: Operation, *, change_id: int | None, received_at: datetime
+    session: Session, page: Page, op: Operation, *, change_id: int | None, received_at: datetime,
+    source: str = "webhook",
 ) -> Item:
+    """``source``: how the change reached Uppsikt ("webhook", or "poll" for what
+    reconciliation found through the Graph API); kept on the versions it adds."""
     occurred = op.occurred_at or received_at
     item = session.scalar(select(Item).where(Item.platform_id == op.platform_id))
     if item is None and op.object_platform_id and op.kind == "post":
@@ -86,7 +89,7 @@ def apply_operation(
         _fill_unknowns(item, op, author)
 
     if op.carries_content:
-        _add_version(session, item, op, occurred, change_id)
+        _add_version(session, item, op, occurred, change_id, source)
     if op.state_verb is not None:
         _add_state_event(session, item, op, occurred, change_id)
     _mark_missing(item, op, author)
@@ -109,7 +112,8 @@ def _fill_unknowns(item: Item, op: Operation, author: Author | None) -> None:
 
 
 def _add_version(
-    session: Session, item: Item, op: Operation, occurred: datetime, change_id: int | None
+    session: Session, item: Item, op: Operation, occurred: datetime, change_id: int | None,
+    source: str = "webhook",
 ) -> None:
     digest = content_hash(op.text, op.media)
     versions = select(ItemVersion).where(ItemVersion.item_id == item.id)
@@ -129,18 +133,20 @@ def _add_version(
         )
         if earlier is not None and earlier.content_sha256 == digest:
             return  # says what the version before it said: nothing changed
-        if earlier is None:
-            later = session.scalar(
-                versions.where(ItemVersion.observed_at > occurred)
-                .order_by(ItemVersion.observed_at, ItemVersion.seq).limit(1)
-            )
-            if later is not None and later.content_sha256 == digest:
-                return  # an add arriving after an edit that recorded the same content
+        later = session.scalar(
+            versions.where(ItemVersion.observed_at > occurred)
+            .order_by(ItemVersion.observed_at, ItemVersion.seq).limit(1)
+        )
+        if later is not None and later.content_sha256 == digest and (
+                earlier is None or later.source == "poll"):
+            # An add arriving after an edit that recorded the same content; or an edit
+            # that polling found first (a polled version is timed when it was seen).
+            return
     seq = (session.scalar(select(func.max(ItemVersion.seq)).where(ItemVersion.item_id == item.id))
            or 0) + 1
     session.add(ItemVersion(
         item_id=item.id, seq=seq, text=op.text, media=list(op.media), content_sha256=digest,
-        observed_at=occurred, verb=op.verb, source="webhook", change_id=change_id,
+        observed_at=occurred, verb=op.verb, source=source, change_id=change_id,
     ))
     session.flush()
 

@@ -1,9 +1,12 @@
 """A fake Graph API served over real HTTP, for the test suite and for local use.
 
 It answers what Uppsikt asks of Meta: `GET /{version}/{id}?fields=…`, `POST /{version}/{id}`
-with `is_hidden`, `DELETE /{version}/{id}`, and media downloads from expiring CDN-style URLs.
-Everything it receives is recorded on `FakeGraphState`, and failures and slowness can be
-injected per object or for the next requests.
+with `is_hidden`, `DELETE /{version}/{id}`, media downloads from expiring CDN-style URLs,
+and for reconciliation a page's feed (`/{page}/feed`, `/{page}/posts`), an object's
+comments (`/{id}/comments`, with `filter=stream`, `since`/`until`, `limit` and `after`
+cursors in `paging.next`) and the page's webhook subscription (`GET`/`POST
+/{page}/subscribed_apps`). Everything it receives is recorded on `FakeGraphState`, and
+failures, slowness and usage headers can be injected per object or for the next requests.
 
 Order of handling for a Graph request: record it (and, for POST/DELETE, the action), run
 `before_action`, wait the delays, then answer the first that applies of: `fail_next`, a
@@ -13,6 +16,7 @@ wrong token (190), the object's `failures` queue, the object itself.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import math
 import secrets
@@ -22,13 +26,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 DEFAULT_TOKEN = "page-token-secret"
+APP_ID = "100000000000001"
+APP_NAME = "Uppsikt"
 
 # (status, Graph error body) or (status, Graph error body, response headers)
 Failure = tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], dict[str, str]]
@@ -91,18 +97,110 @@ class FakeGraphState:
     media_requests: list[dict[str, Any]] = field(default_factory=list)
     # Set by FakeGraphServer: the root that media URLs are built on.
     base_url: str | None = None
+    # page id -> its posts (visitors' posts included), oldest first
+    feeds: dict[str, list[str]] = field(default_factory=dict)
+    # post or comment id -> the comments directly under it, oldest first
+    comment_lists: dict[str, list[str]] = field(default_factory=dict)
+    # page id -> the fields this app is subscribed to (absent: not subscribed)
+    subscriptions: dict[str, list[str]] = field(default_factory=dict)
+    # When set, every POST /{page}/subscribed_apps is answered with this error.
+    subscribe_failure: Failure | None = None
+    # Headers added to every Graph answer (e.g. X-App-Usage), unless the answer has its own.
+    usage_headers: dict[str, str] = field(default_factory=dict)
+    # Meta caps `limit`; lowered in tests to see pagination with few objects.
+    max_page_size: int = 100
     _next_failures: list[Failure] = field(default_factory=list)
     _media_links: dict[str, tuple[str, float | None]] = field(default_factory=dict)
+    _post_of: dict[str, str] = field(default_factory=dict)  # comment id -> its post
+    _times: dict[str, float] = field(default_factory=dict)  # object id -> created (Unix)
 
     def reset(self) -> None:
         """Forget everything but the token and the server address."""
         for collection in (self.objects, self.failures, self.requests, self.page_ids,
                            self.actions, self.deleted_ids, self.hook_failures, self.delays,
                            self.media, self.media_failures, self.media_requests,
-                           self._next_failures, self._media_links):
+                           self.feeds, self.comment_lists, self.subscriptions,
+                           self.usage_headers, self._next_failures, self._media_links,
+                           self._post_of, self._times):
             collection.clear()
         self.before_action = None
         self.delay_seconds = 0.0
+        self.subscribe_failure = None
+        self.max_page_size = 100
+
+    def add_post(self, page_id: str, post_id: str, message: str | None = None, *,
+                 created: datetime | float | None = None, sender: dict[str, str] | None = None,
+                 status_type: str = "mobile_status_update",
+                 **fields: Any) -> dict[str, Any]:
+        """A post on the page's feed (by the page unless ``sender`` says otherwise)."""
+        at = _unix(created)
+        obj: dict[str, Any] = {"created_time": _graph_time(at), "updated_time": _graph_time(at),
+                               "from": sender or {"id": page_id, "name": "Sidan"},
+                               "status_type": status_type, **fields}
+        if message is not None:
+            obj["message"] = message
+        self.objects[post_id] = obj
+        self._times[post_id] = at
+        self.feeds.setdefault(page_id, []).append(post_id)
+        self.page_ids.add(page_id)
+        return obj
+
+    def add_comment(self, parent_id: str, comment_id: str, message: str | None = None, *,
+                    created: datetime | float | None = None,
+                    sender: dict[str, str] | None = None, **fields: Any) -> dict[str, Any]:
+        """A comment on a post, or a reply when ``parent_id`` is a comment; the post's
+        ``updated_time`` moves on as Meta's does."""
+        at = _unix(created)
+        post_id = self._post_of.get(parent_id, parent_id)
+        obj: dict[str, Any] = {"created_time": _graph_time(at),
+                               "from": sender or {"id": "555", "name": "Åsa Öberg"}, **fields}
+        if message is not None:
+            obj["message"] = message
+        if parent_id != post_id:
+            obj["parent"] = {"id": parent_id}
+        self.objects[comment_id] = obj
+        self._times[comment_id] = at
+        self._post_of[comment_id] = post_id
+        self.comment_lists.setdefault(parent_id, []).append(comment_id)
+        self._touch(post_id, at)
+        return obj
+
+    def edit(self, object_id: str, message: str, *, at: datetime | float | None = None) -> None:
+        """The author changed the text (a comment keeps its created_time, as on Meta)."""
+        self.objects[object_id]["message"] = message
+        self._touch(self._post_of.get(object_id, object_id), _unix(at))
+
+    def _touch(self, post_id: str, at: float) -> None:
+        post = self.objects.get(post_id)
+        if post is not None and "updated_time" in post:
+            post["updated_time"] = _graph_time(max(at, _parse_time(post["updated_time"])))
+
+    def feed_of(self, page_id: str, *, own: bool = False) -> list[str]:
+        """The page's posts, latest activity first; ``own``: only those by the page."""
+        posts = [p for p in self.feeds.get(page_id, []) if p not in self.deleted_ids
+                 and (not own or str((self.objects[p].get("from") or {}).get("id")) == page_id)]
+        return sorted(posts, key=lambda p: _parse_time(self.objects[p]["updated_time"]),
+                      reverse=True)
+
+    def comments_of(self, object_id: str, *, stream: bool) -> list[str]:
+        """Comments under an object, oldest first; ``stream``: replies too, as Meta's
+        ``filter=stream`` gives them."""
+        if stream:
+            found = [c for c, post in self._post_of.items() if post == object_id]
+            found += [c for c in self._descendants(object_id) if c not in found]
+        else:
+            found = list(self.comment_lists.get(object_id, []))
+        return sorted((c for c in found if c not in self.deleted_ids),
+                      key=lambda c: (self._times.get(c, 0.0), c))
+
+    def _descendants(self, object_id: str) -> list[str]:
+        out: list[str] = []
+        for child in self.comment_lists.get(object_id, []):
+            out += [child, *self._descendants(child)]
+        return out
+
+    def created_at(self, object_id: str) -> float:
+        return self._times.get(object_id, 0.0)
 
     def fail_next(self, n: int, status: int, body: dict[str, Any],
                   headers: dict[str, str] | None = None) -> None:
@@ -143,6 +241,52 @@ class FakeGraphState:
 def _answer(entry: Failure) -> JSONResponse:
     status, body, *rest = entry
     return JSONResponse(body, status, headers=rest[0] if rest else None)
+
+
+def _unix(value: datetime | float | None) -> float:
+    if value is None:
+        return time.time()
+    return value.timestamp() if isinstance(value, datetime) else float(value)
+
+
+def _graph_time(seconds: float) -> str:
+    """Graph's time format: ``2026-01-10T09:00:00+0000``."""
+    return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def _parse_time(value: str) -> float:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z").timestamp()
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def _cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{position}".encode()).decode()
+
+
+def _position(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        return max(0, int(base64.urlsafe_b64decode(cursor.encode()).decode().split(":")[1]))
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return 0
+
+
+async def _form_value(request: Request, name: str) -> str | None:
+    if name in request.query_params:
+        return request.query_params[name]
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        value = (await request.form()).get(name)
+        return value if isinstance(value, str) else None
+    return None
 
 
 def _hidden_value(raw: Any) -> bool | None:
@@ -256,17 +400,101 @@ def build_app(state: FakeGraphState) -> FastAPI:
         state.objects[object_id]["is_hidden"] = is_hidden
         return JSONResponse({"success": True})
 
+    def with_usage(response: JSONResponse) -> JSONResponse:
+        for name, value in state.usage_headers.items():
+            if name.lower() not in response.headers:
+                response.headers[name] = value
+        return response
+
+    async def edge(method: str, object_id: str, edge_name: str,
+                   request: Request) -> JSONResponse:
+        authorization = request.headers.get("authorization")
+        state.requests.append({"method": method, "path": request.url.path,
+                               "query": str(request.url.query), "edge": edge_name,
+                               "authorization": authorization})
+        await pause(object_id)
+        if state._next_failures:
+            return _answer(state._next_failures.pop(0))
+        if authorization != f"Bearer {state.token}":
+            return _answer(graph_error(190, "Invalid OAuth access token - Cannot parse "
+                                       "access token"))
+        queued = state.failures.get(object_id)
+        if queued:
+            return _answer(queued.pop(0))
+        if edge_name == "subscribed_apps":
+            return await subscribed_apps(method, object_id, request)
+        if method != "GET" or edge_name not in ("feed", "posts", "comments"):
+            return _answer(graph_error(2500, f"Unknown path components: /{edge_name}",
+                                       error_type="OAuthException"))
+        if edge_name == "comments":
+            if object_id not in state.objects or object_id in state.deleted_ids:
+                return _answer(gone_error(method, object_id))
+            rows = state.comments_of(object_id,
+                                     stream=request.query_params.get("filter") == "stream")
+            if request.query_params.get("order") == "reverse_chronological":
+                rows.reverse()
+            times = {c: state.created_at(c) for c in rows}
+        else:
+            rows = state.feed_of(object_id, own=edge_name == "posts")
+            times = {p: _parse_time(state.objects[p]["updated_time"]) for p in rows}
+        since, until = _int_param(request, "since"), _int_param(request, "until")
+        rows = [r for r in rows if (since is None or times[r] >= since)
+                and (until is None or times[r] <= until)]
+        return listing(request, rows)
+
+    def listing(request: Request, rows: list[str]) -> JSONResponse:
+        limit = _int_param(request, "limit") or 25
+        limit = max(1, min(limit, state.max_page_size))
+        start = _position(request.query_params.get("after"))
+        chunk = rows[start:start + limit]
+        fields = request.query_params.get("fields", "")
+        body: dict[str, Any] = {"data": [_select(r, state.objects[r], fields) for r in chunk]}
+        if chunk:
+            body["paging"] = {"cursors": {"before": _cursor(start),
+                                          "after": _cursor(start + len(chunk))}}
+            if start + len(chunk) < len(rows):
+                query = dict(request.query_params)
+                query["after"] = _cursor(start + len(chunk))
+                body["paging"]["next"] = str(request.url.replace_query_params(**query))
+        return JSONResponse(body)
+
+    async def subscribed_apps(method: str, page_id: str, request: Request) -> JSONResponse:
+        if method == "GET":
+            fields = state.subscriptions.get(page_id)
+            return JSONResponse({"data": [] if fields is None else [
+                {"link": "https://uppsikt.example/", "name": APP_NAME, "id": APP_ID,
+                 "subscribed_fields": list(fields)}]})
+        if state.subscribe_failure is not None:
+            return _answer(state.subscribe_failure)
+        raw = await _form_value(request, "subscribed_fields")
+        fields = [f.strip() for f in (raw or "").split(",") if f.strip()]
+        if not fields:
+            return _answer(graph_error(100, "(#100) The parameter subscribed_fields is "
+                                       "required"))
+        state.subscriptions[page_id] = fields
+        return JSONResponse({"success": True})
+
+    @app.get("/{version}/{object_id}/{edge_name}")
+    async def get_edge(version: str, object_id: str, edge_name: str,
+                       request: Request) -> JSONResponse:
+        return with_usage(await edge("GET", object_id, edge_name, request))
+
+    @app.post("/{version}/{object_id}/{edge_name}")
+    async def post_edge(version: str, object_id: str, edge_name: str,
+                        request: Request) -> JSONResponse:
+        return with_usage(await edge("POST", object_id, edge_name, request))
+
     @app.get("/{version}/{object_id}")
     async def get_object(version: str, object_id: str, request: Request) -> JSONResponse:
-        return await handle("GET", object_id, request)
+        return with_usage(await handle("GET", object_id, request))
 
     @app.post("/{version}/{object_id}")
     async def post_object(version: str, object_id: str, request: Request) -> JSONResponse:
-        return await handle("POST", object_id, request)
+        return with_usage(await handle("POST", object_id, request))
 
     @app.delete("/{version}/{object_id}")
     async def delete_object(version: str, object_id: str, request: Request) -> JSONResponse:
-        return await handle("DELETE", object_id, request)
+        return with_usage(await handle("DELETE", object_id, request))
 
     return app
 
@@ -327,7 +555,7 @@ class FakeGraphServer:
             self.thread.join(5)
         self.socket.close()
 
-    def __enter__(self) -> FakeGraphServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

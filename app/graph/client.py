@@ -7,6 +7,8 @@ error message can carry it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
@@ -30,16 +32,44 @@ TRANSIENT_CODES = frozenset({1, 2, 341})
 GONE_CODES = frozenset({33})
 
 
+# Listing edges: never more than this many pages of one listing in one call of list_edge.
+MAX_LIST_PAGES = 200
+
+
+@dataclass(frozen=True)
+class Usage:
+    """How much of Meta's rate limits an answer said was used: the highest percentage of
+    call count, CPU time and total time over ``X-App-Usage``, ``X-Page-Usage`` and
+    ``X-Business-Use-Case-Usage``, and in how many seconds access comes back when Meta
+    said it is blocked."""
+
+    percent: float = 0.0
+    regain_seconds: float | None = None
+
+    def worse(self, other: Usage) -> Usage:
+        regain = [s for s in (self.regain_seconds, other.regain_seconds) if s is not None]
+        return Usage(max(self.percent, other.percent), max(regain) if regain else None)
+
+
+@dataclass
+class Listing:
+    """One page of an edge (``/{id}/feed``, ``/{id}/comments`` ...) and its usage."""
+
+    data: list[dict[str, Any]]
+    usage: Usage = field(default_factory=Usage)
+
+
 class GraphError(Exception):
     def __init__(self, kind: GraphErrorKind, message: str, *, code: int | None = None,
                  subcode: int | None = None, status: int | None = None,
-                 retry_after: float | None = None) -> None:
+                 retry_after: float | None = None, usage: Usage | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.code = code
         self.subcode = subcode
         self.status = status
         self.retry_after = retry_after  # seconds, from Meta's usage headers
+        self.usage = usage or Usage()
 
     @property
     def retryable(self) -> bool:
@@ -97,6 +127,78 @@ class GraphClient:
         """``DELETE /{comment-id}``."""
         return self._request("DELETE", object_id, token=token)
 
+    def list_edge(self, object_id: str, edge: str, *, token: str,
+                  params: dict[str, str] | None = None,
+                  max_pages: int = MAX_LIST_PAGES) -> Iterator[Listing]:
+        """Every page of ``GET /{object_id}/{edge}``, one ``Listing`` at a time, so that the
+        caller can stop when the usage runs high. Follows ``paging.next`` only while it
+        points at the same Graph host and edge; its parameters are sent again with the
+        token in the header (a token Meta put in the link is dropped)."""
+        query = dict(params or {})
+        seen: set[tuple[tuple[str, str], ...]] = set()
+        for _ in range(max_pages):
+            data, headers = self._send("GET", object_id, edge=edge, token=token, params=query)
+            rows = data.get("data")
+            yield Listing([r for r in rows if isinstance(r, dict)]
+                          if isinstance(rows, list) else [], usage_of(headers))
+            query = self._next_query(data.get("paging"), object_id, edge)
+            key = tuple(sorted(query.items())) if query is not None else ()
+            if query is None or key in seen:
+                return
+            seen.add(key)
+
+    def feed(self, page_id: str, *, token: str, since: int | None = None, limit: int = 50,
+             fields: str = "id,message,created_time,updated_time,from{id,name},status_type,"
+             "full_picture") -> Iterator[Listing]:
+        """``GET /{page-id}/feed``: the page's posts and visitors' posts; ``since`` (Unix
+        seconds) applies to a post's last activity (``updated_time``)."""
+        params = {"fields": fields, "limit": str(limit)}
+        if since is not None:
+            params["since"] = str(since)
+        return self.list_edge(page_id, "feed", token=token, params=params)
+
+    def comments(self, object_id: str, *, token: str, since: int | None = None,
+                 limit: int = 100, stream: bool = True,
+                 fields: str = "id,message,created_time,from{id,name},parent{id},attachment",
+                 ) -> Iterator[Listing]:
+        """``GET /{object-id}/comments``; with ``stream`` every comment and reply of a post
+        in the order they were written (``filter=stream``)."""
+        params = {"fields": fields, "limit": str(limit), "order": "chronological"}
+        if stream:
+            params["filter"] = "stream"
+        if since is not None:
+            params["since"] = str(since)
+        return self.list_edge(object_id, "comments", token=token, params=params)
+
+    def subscribed_apps(self, page_id: str, *, token: str) -> tuple[list[dict[str, Any]], Usage]:
+        """``GET /{page-id}/subscribed_apps``: the apps that get the page's webhooks."""
+        data, headers = self._send("GET", page_id, edge="subscribed_apps", token=token)
+        rows = data.get("data")
+        return ([r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else [],
+                usage_of(headers))
+
+    def subscribe(self, page_id: str, fields: list[str] | tuple[str, ...], *,
+                  token: str) -> tuple[dict[str, Any], Usage]:
+        """``POST /{page-id}/subscribed_apps`` with ``subscribed_fields``: (re)subscribe the
+        app to the page's webhooks."""
+        data, headers = self._send("POST", page_id, edge="subscribed_apps", token=token,
+                                   data={"subscribed_fields": ",".join(fields)})
+        return data, usage_of(headers)
+
+    def _next_query(self, paging: Any, object_id: str, edge: str) -> dict[str, str] | None:
+        if not isinstance(paging, dict) or not isinstance(paging.get("next"), str):
+            return None
+        try:
+            link = httpx.URL(paging["next"])
+        except (httpx.InvalidURL, TypeError, ValueError):
+            return None
+        base = self._http.base_url
+        wanted_path = base.path + quote(object_id, safe="") + "/" + edge
+        if (link.scheme, link.host, link.port) != (base.scheme, base.host, base.port) \
+                or link.path != wanted_path:
+            return None
+        return {k: v for k, v in link.params.items() if k != "access_token"}
+
     def download(self, url: str, *, max_bytes: int) -> tuple[bytes, str | None]:
         """A media file from its (expiring, unauthenticated) CDN URL: the bytes and their
         content type. Refuses more than ``max_bytes``."""
@@ -130,8 +232,13 @@ class GraphClient:
     def _request(self, method: str, object_id: str, *, token: str,
                  params: dict[str, str] | None = None,
                  data: dict[str, str] | None = None) -> dict[str, Any]:
+        return self._send(method, object_id, token=token, params=params, data=data)[0]
+
+    def _send(self, method: str, object_id: str, *, token: str, edge: str | None = None,
+              params: dict[str, str] | None = None,
+              data: dict[str, str] | None = None) -> tuple[dict[str, Any], httpx.Headers]:
         # Ids come from webhook payloads: quoted whole, so that no id can reach another path.
-        path = quote(object_id, safe="")
+        path = quote(object_id, safe="") + (f"/{edge}" if edge else "")
         try:
             response = self._http.request(
                 method, path, params=params, data=data,
@@ -148,7 +255,7 @@ class GraphClient:
         except ValueError:
             data = None
         if response.is_success and isinstance(data, dict):
-            return data
+            return data, response.headers
         error = data.get("error") if isinstance(data, dict) else None
         if not isinstance(error, dict):
             kind = GraphErrorKind.transient if response.status_code >= 500 or response.is_success \
@@ -165,6 +272,7 @@ class GraphClient:
             status=response.status_code,
             retry_after=regain_after(response.headers) if kind is GraphErrorKind.rate_limited
             else None,
+            usage=usage_of(response.headers),
         )
 
 
@@ -183,3 +291,35 @@ def regain_after(headers: httpx.Headers) -> float | None:
                if isinstance(entries, list) for entry in entries if isinstance(entry, dict)]
     minutes = [m for m in minutes if isinstance(m, int | float) and m >= 0]
     return max(minutes) * 60.0 if minutes else None
+
+
+USAGE_HEADERS = ("x-app-usage", "x-page-usage", "x-ad-account-usage")
+USAGE_KEYS = ("call_count", "total_time", "total_cputime", "acc_id_util_pct")
+
+
+def usage_of(headers: httpx.Headers) -> Usage:
+    """The usage Meta reported on an answer (see ``Usage``); malformed headers count as
+    nothing reported."""
+    percents: list[float] = []
+    for name in USAGE_HEADERS:
+        doc = _json_header(headers, name)
+        if isinstance(doc, dict):
+            percents += [doc[k] for k in USAGE_KEYS if isinstance(doc.get(k), int | float)]
+    business = _json_header(headers, "x-business-use-case-usage")
+    for entries in business.values() if isinstance(business, dict) else ():
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, dict):
+                percents += [entry[k] for k in USAGE_KEYS
+                             if isinstance(entry.get(k), int | float)]
+    regain = regain_after(headers)
+    return Usage(float(max(percents, default=0)), regain if regain else None)
+
+
+def _json_header(headers: httpx.Headers, name: str) -> Any:
+    raw = headers.get(name)
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None

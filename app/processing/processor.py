@@ -72,6 +72,7 @@ class Processor:
         self.graph = graph
         self.batch = settings.worker_batch_size
         self.executor = Executor(db, settings, graph)
+        self._sources: dict[int, str] = {}
 
     def run_once(self) -> int:
         """One pass over every kind of work; returns how much was done."""
@@ -129,10 +130,14 @@ class Processor:
                        InboxChange.next_attempt_at <= now)
                 .order_by(InboxChange.id).limit(self.batch).with_for_update(skip_locked=True)
             ).all()
-            received: dict[int, datetime] = dict(session.execute(
-                select(InboxEvent.id, InboxEvent.received_at)
+            received: dict[int, datetime] = {}
+            # Versions keep how their change came: a webhook, or reconciliation's poll.
+            self._sources: dict[int, str] = {}
+            for event_id, at, source in session.execute(
+                select(InboxEvent.id, InboxEvent.received_at, InboxEvent.source)
                 .where(InboxEvent.id.in_({c.inbox_event_id for c in changes}))
-            ).all())
+            ):
+                received[event_id], self._sources[event_id] = at, source
             pages: dict[str, Page | None] = {}
             policies: dict[int, Policy] = {}  # read once per page and batch
             for change in changes:
@@ -162,8 +167,9 @@ class Processor:
                     change.status, change.last_error = ChangeStatus.ignored, result.reason
                     bound.info("change.ignored", reason=result.reason)
                 else:
+                    source = self._sources.get(change.inbox_event_id, "webhook")
                     item = apply_operation(session, page, result, change_id=change.id,
-                                           received_at=received_at)
+                                           received_at=received_at, source=source)
                     self._decide(session, page, item, change.id, policies)
                     change.item_id, change.status = item.id, ChangeStatus.done
                     change.last_error = None
