@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -55,6 +55,27 @@ def previous_working_day(day: date) -> date:
     while not is_working_day(day):
         day -= timedelta(days=1)
     return day
+
+
+def next_working_day(day: date) -> date:
+    """The first working day after ``day``."""
+    day += timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def answer_due(asked_at: datetime) -> date:
+    """The last day on which an answer to a question asked at ``asked_at`` is in time.
+
+    The guidelines promise an answer "samma dag, senast nästkommande arbetsdag": the aim is
+    the same day, the deadline the end of the next working day after the (Swedish) day of
+    the question, whichever kind of day that was. A question on a Friday afternoon is due
+    on Monday; one on a Saturday or on julafton is due the first working day after it.
+    """
+    if asked_at.tzinfo is None:
+        raise ValueError("asked_at must be timezone-aware")
+    return next_working_day(asked_at.astimezone(STOCKHOLM).date())
 
 
 def sign_off(session: Session, page: Page, *, username: str, day: date,
