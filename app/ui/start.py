@@ -17,6 +17,7 @@ from app.content.models import Item
 from app.moderation.models import CaseStatus, RegistrationCase
 from app.oversight import service as oversight
 from app.pages.models import Page
+from app.questions.service import overdue_counts
 from app.review.service import queue_counts
 from app.ui.auth import Principal
 from app.ui.i18n import language, translator
@@ -69,6 +70,7 @@ def start(request: Request, principal: UiUser, session: SessionDep,
     ids = [p.id for p in pages]
     review = queue_counts(session, ids) if principal.role in SEES_REVIEW else {}
     cases = pending_cases(session, ids) if principal.role in SEES_REGISTRATION else {}
+    questions = overdue_counts(session, ids, today=day) if principal.role in SEES_REVIEW else {}
     alerts = open_alerts(session, units=visible_units(principal)) \
         if principal.role != Role.registrar else []
     flash = None
@@ -87,7 +89,7 @@ def start(request: Request, principal: UiUser, session: SessionDep,
         sees_review=principal.role in SEES_REVIEW,
         sees_registration=principal.role in SEES_REGISTRATION,
         may_sign={r.page.id for r in rows if may_act(principal, r.page)},
-        alerts=alerts, alert_titles=ALERT_TITLES,
+        alerts=alerts, alert_titles=ALERT_TITLES, questions=questions,
         sees_operations=principal.role in (Role.information_officer, Role.auditor),
         flash=flash)
 

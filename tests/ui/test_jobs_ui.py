@@ -106,3 +106,28 @@ def test_the_start_page_shows_open_alerts_by_unit(ui, db):
     assert "/ui/jobs" not in start.split('id="larm"')[1].split("</div>")[0]
     login(ui, ui_user(db, "information_officer"))
     assert "1 öppet larm behöver åtgärdas." in ui.get("/ui/").text
+
+
+def test_the_start_page_counts_overdue_questions(ui, db):
+    from datetime import timedelta
+
+    from app.content.models import Item
+    from app.core.db import utcnow
+    from app.pages.models import Page
+    from app.questions.models import ServiceQuestion
+    from app.ui.web import today
+    from tests.conftest import add_test_page
+
+    add_test_page(db, "111", unit="Kommunstyrelsen", name="Falu kommun")
+    with db.transaction() as session:
+        page = session.scalar(select(Page).where(Page.platform_id == "111"))
+        for n, due in enumerate((today() - timedelta(days=3), today(), today())):
+            item = Item(platform_id=f"111_{n}", page_id=page.id, kind="comment",
+                        platform_type="comment")
+            session.add(item)
+            session.flush()
+            session.add(ServiceQuestion(item_id=item.id, page_id=page.id,
+                                        asked_at=utcnow(), due_on=due))
+    login(ui, ui_user(db, "moderator", unit="Kommunstyrelsen", username="mod-ks"))
+    start = ui.get("/ui/").text
+    assert "Frågor: 1 försenade, 2 ska besvaras idag" in start and "Försenat svar" in start

@@ -78,6 +78,9 @@ EN = {
     "Något fungerar inte för dina sidor. Informationsavdelningen ser larmet och åtgärdar det.":
         "Something is not working for your pages. The communications department sees the "
         "alert and deals with it.",
+    "Frågor: {late} försenade, {due} ska besvaras idag":
+        "Questions: {late} overdue, {due} to answer today",
+    "Försenat svar": "Answer overdue",
     # Navigation
     "Frågor": "Questions",
     "Dagsrapport": "Daily digest",
