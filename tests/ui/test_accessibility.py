@@ -286,6 +286,25 @@ def test_an_auditors_views(live_server, db, page, settings):
     axe.assert_clean()
 
 
+def test_the_scheduled_duties_views(live_server, db, page, settings):
+    from app.alerts.service import raise_alert
+
+    review_data(db, settings)
+    with db.transaction() as s:
+        raise_alert(s, "subscription", "page:1", "The subscription could not be renewed")
+    axe = Axe(page, live_server)
+    browser_login(page, live_server, ui_user(db, "information_officer", username="info-ida"))
+    axe.check("start with an alert (information officer)", "/ui/")
+    for name, url in (("operations", "/ui/jobs"), ("questions", "/ui/questions"),
+                      ("daily digest", "/ui/digest"), ("snapshots", "/ui/snapshots"),
+                      ("yearly report", "/ui/reports"), ("retention", "/ui/retention")):
+        axe.check(name, url)
+    english(page)
+    axe.check("operations in English", "/ui/jobs")
+    axe.check("yearly report in English", "/ui/reports")
+    axe.assert_clean()
+
+
 FOCUS_STYLE = """() => {
   const el = document.activeElement;
   const style = getComputedStyle(el);
