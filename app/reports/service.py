@@ -12,9 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import secrets
-import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +25,7 @@ from app.audit.service import record
 from app.core.config import Settings
 from app.core.csvsafe import spreadsheet_cell
 from app.core.db import Database, utcnow
+from app.core.files import write_new
 from app.core.logging import get_logger
 from app.pages.models import Page
 from app.reports.figures import (
@@ -141,36 +140,16 @@ def final_report(session: Session, year: int) -> YearlyReport | None:
         .order_by(YearlyReport.id).limit(1))
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new file at ``path``: to a temporary file first, synced, then
-    linked into place, which fails rather than replace a file that is there."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.link(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 def _store(archive: Path, stem: str, suffix: str, data: bytes) -> tuple[str, str, int]:
     """Store a file; returns (path relative to the archive, sha256, size). A file left at
     the same name by a transaction that never committed is kept: the new one gets a
     random suffix instead."""
     relative = f"{stem}.{suffix}"
     try:
-        _write_new(archive / relative, data)
+        write_new(archive / relative, data)
     except FileExistsError:
         relative = f"{stem}-{secrets.token_hex(4)}.{suffix}"
-        _write_new(archive / relative, data)
+        write_new(archive / relative, data)
     return relative, hashlib.sha256(data).hexdigest(), len(data)
 
 

@@ -17,10 +17,8 @@ saying so; a page added to Uppsikt after the half-year ended gets none for it.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -35,6 +33,7 @@ from app.audit.service import record
 from app.content.models import Item, ItemKind
 from app.core.config import Settings
 from app.core.db import Database, utcnow
+from app.core.files import write_new
 from app.core.logging import get_logger
 from app.jobs.registry import JobContext
 from app.pages.models import Page, PageRegister
@@ -111,35 +110,11 @@ class StoredFile:
 
 def _write_once(archive_dir: Path, relative: str, data: bytes) -> StoredFile:
     """Write ``data`` at ``relative`` atomically; never replace an existing file."""
-    target = archive_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        try:
-            os.link(temp, target)  # fails if the name is taken: nothing is overwritten
-        except FileExistsError:
-            raise SnapshotError(f"{relative} exists already; not replaced") from None
-    finally:
-        os.unlink(temp)
-    _fsync_dir(target.parent)
+        write_new(archive_dir / relative, data)
+    except FileExistsError:
+        raise SnapshotError(f"{relative} exists already; not replaced") from None
     return StoredFile(relative, hashlib.sha256(data).hexdigest(), len(data))
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _base_name(page: Page, period_start: date, period_end: date, trigger: str,
