@@ -17,8 +17,9 @@ from app.audit.cli import audit_app
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import AppError
-from app.fakegraph.cli import fake_graph_app
+from app.demo.cli import demo
 from app.digest.cli import app as digest_app
+from app.fakegraph.cli import fake_graph_app
 from app.jobs.cli import jobs_app
 from app.questions.cli import app as questions_app
 from app.registration.export_cli import export_app
@@ -50,6 +51,7 @@ cli.add_typer(questions_app, name="questions",
               help="Questions from the public and their answer deadlines.")
 cli.add_typer(snapshots_app, name="snapshots", help="Half-yearly page snapshots.")
 cli.add_typer(reports_app, name="reports", help="The yearly report.")
+cli.command("demo")(demo)
 
 
 def fail(message: str, code: int = 2) -> None:
