@@ -36,6 +36,7 @@ from app.rules.models import ItemDecision
 log = get_logger("uppsikt.moderation")
 
 SYSTEM = "system"
+KIND_MAX = 32  # snapshot_media.kind
 # Kinds that take an item off the page, and the one that puts it back: a later choice of
 # the other side supersedes an earlier action still waiting.
 REMOVING = frozenset({ActionKind.hide, ActionKind.delete})
@@ -100,8 +101,10 @@ def take_snapshot(session: Session, page: Page, item: Item, version: ItemVersion
     session.add(snap)
     session.flush()
     for position, medium in enumerate(version.media):
+        kind = medium.get("type")  # from the payload: any JSON value
         session.add(SnapshotMedia(snapshot_id=snap.id, position=position,
-                                  kind=medium.get("type"), url=medium.get("url"),
+                                  kind=kind[:KIND_MAX] if isinstance(kind, str) else None,
+                                  url=url if isinstance(url := medium.get("url"), str) else None,
                                   next_attempt_at=utcnow()))
     record(session, actor=by, act="snapshot.taken", subject_type="item",
            subject_id=item.platform_id,
