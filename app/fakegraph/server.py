@@ -9,8 +9,9 @@ cursors in `paging.next`) and the page's webhook subscription (`GET`/`POST
 failures, slowness and usage headers can be injected per object or for the next requests.
 
 Order of handling for a Graph request: record it (and, for POST/DELETE, the action), run
-`before_action`, wait the delays, then answer the first that applies of: `fail_next`, a
-wrong token (190), the object's `failures` queue, the object itself.
+`before_action`, wait the delays, then answer the first that applies of: `fail_next`, for
+a POST or DELETE the random `action_failure_rate`, a wrong token (190), the object's
+`failures` queue, the object itself.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import asyncio
 import base64
 import json
 import math
+import random
 import secrets
 import socket
 import threading
@@ -109,6 +111,13 @@ class FakeGraphState:
     usage_headers: dict[str, str] = field(default_factory=dict)
     # Meta caps `limit`; lowered in tests to see pagination with few objects.
     max_page_size: int = 100
+    # This share of POSTs and DELETEs, drawn from `rng`, is answered with `random_failure`
+    # (by default a passing error, as Meta gives under load); counted in injected_failures.
+    action_failure_rate: float = 0.0
+    random_failure: Failure = field(default_factory=lambda: graph_error(
+        2, "An unexpected error has occurred. Please retry your request later.", status=503))
+    rng: random.Random = field(default_factory=random.Random)
+    injected_failures: int = 0
     _next_failures: list[Failure] = field(default_factory=list)
     _media_links: dict[str, tuple[str, float | None]] = field(default_factory=dict)
     _post_of: dict[str, str] = field(default_factory=dict)  # comment id -> its post
@@ -127,6 +136,8 @@ class FakeGraphState:
         self.delay_seconds = 0.0
         self.subscribe_failure = None
         self.max_page_size = 100
+        self.action_failure_rate = 0.0
+        self.injected_failures = 0
 
     def add_post(self, page_id: str, post_id: str, message: str | None = None, *,
                  created: datetime | float | None = None, sender: dict[str, str] | None = None,
@@ -353,18 +364,19 @@ def build_app(state: FakeGraphState) -> FastAPI:
                                "query": str(request.url.query),
                                "authorization": authorization})
         if method == "GET":
-            return await answer(method, object_id, request, authorization, None)
+            return await answer(method, object_id, request, authorization, None, None)
         is_hidden = await _is_hidden_param(request) if method == "POST" else None
         action = {"method": method, "object_id": object_id, "is_hidden": is_hidden,
                   "at": time.monotonic(), "at_iso": datetime.now(UTC).isoformat(),
-                  "authorization": authorization, "status": None}
+                  "authorization": authorization, "status": None, "injected": False}
         state.actions.append(action)
-        response = await answer(method, object_id, request, authorization, is_hidden)
+        response = await answer(method, object_id, request, authorization, is_hidden,
+                                action)
         action["status"] = response.status_code
         return response
 
     async def answer(method: str, object_id: str, request: Request, authorization: str | None,
-                     is_hidden: bool | None) -> JSONResponse:
+                     is_hidden: bool | None, action: dict[str, Any] | None) -> JSONResponse:
         if method != "GET" and state.before_action is not None:
             try:
                 # In a worker thread: the hook may block (a database query, say).
@@ -377,6 +389,11 @@ def build_app(state: FakeGraphState) -> FastAPI:
         await pause(object_id)
         if state._next_failures:
             return _answer(state._next_failures.pop(0))
+        if action is not None and state.action_failure_rate > 0 \
+                and state.rng.random() < state.action_failure_rate:
+            state.injected_failures += 1
+            action["injected"] = True
+            return _answer(state.random_failure)
         # Only the header is accepted, never ?access_token=: a token in a URL fails loudly.
         if authorization != f"Bearer {state.token}":
             return _answer(graph_error(190, "Invalid OAuth access token - Cannot parse "
