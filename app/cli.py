@@ -118,6 +118,10 @@ def worker() -> None:
 
     s = settings()
     _setup_logging(s)
+    if s.metrics_port:
+        from app.core.queue_metrics import metrics_token, start_metrics_server
+
+        start_metrics_server(s.metrics_port, token=metrics_token(s))
     db = Database(s.database_url, sqlite_synchronous=s.sqlite_synchronous)
     if current_revision(db.engine) != head_revision():
         fail("the database schema is not at the latest migration: run `uppsikt db upgrade`")

@@ -15,7 +15,11 @@ from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
 from app.core.logging import configure_logging, get_logger
+from app.core.metrics import BUILD
 from app.core.migrate import head_revision
+from app.core.openapi import document_common_responses
+from app.core.queue_metrics import queue_registry
+from app.core.queue_metrics import router as metrics_router
 from app.graph.client import GraphClient
 from app.jobs.registry import JobEnv
 from app.jobs.scheduler import start_scheduler
@@ -50,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         intake = IntakeWriter(db, max_batch=settings.intake_max_batch, on_commit=worker.wake)
         app.state.db, app.state.intake, app.state.worker = db, intake, worker
         app.state.migration_head = head_revision()
+        app.state.queue_registry = queue_registry(db)
         await intake.start()
         # Everything allocated so far lives as long as the process: keep the collector
         # from walking it again and again (it showed as latency spikes under load).
@@ -79,10 +84,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    BUILD.info({"version": app.version})
     # Word lists are read once; a list that cannot be parsed stops the start with its line.
     app.state.rules = RuleEngine.from_directory()
     install_error_handlers(app)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(webhook_router)
     app.include_router(items_router)
     app.include_router(inbox_router)
@@ -106,6 +113,8 @@ def _document_webhook_post(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = generate()
+            # The framework's own answers first: the webhook POST is served before it.
+            document_common_responses(schema)
             schema["paths"].setdefault(WEBHOOK_PATH, {})["post"] = OPENAPI_OPERATION
             app.openapi_schema = schema
         return app.openapi_schema

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
     # Where links in e-mails point (the UI's public address), e.g. https://uppsikt.kommun.se
     public_url: str = "http://127.0.0.1:8000"
+    # GET /metrics: when set, only `Authorization: Bearer <token>` is answered (401 otherwise).
+    metrics_token: SecretStr | None = None
+    # `uppsikt worker` has no web server: with a port set it serves its own /metrics there,
+    # behind the same token (internal network only). Unset: off.
+    metrics_port: int | None = Field(default=None, gt=0, lt=65536)
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from app.alerts.service import raise_alert, resolve_alert
 from app.core.db import utcnow
 from app.core.logging import get_logger
+from app.core.metrics import job_finished
 from app.jobs.models import JobLease, JobRun
 from app.jobs.registry import BY_NAME, Job, JobContext, JobEnv
 
@@ -65,6 +66,7 @@ def run_job(env: JobEnv, name: str, *, trigger: str = "manual", now: datetime | 
     started = utcnow()
     if not _acquire(env, job, holder, started, scheduled=trigger == "schedule"):
         log.info("job.skipped", job=name, trigger=trigger)
+        job_finished(name, "skipped", None)
         return RunOutcome(name, "skipped")
     with env.db.transaction() as session:
         run = JobRun(job=name, trigger=trigger, holder=holder, started_at=started)
@@ -84,10 +86,12 @@ def run_job(env: JobEnv, name: str, *, trigger: str = "manual", now: datetime | 
         bound.exception("job.failed")
         renewer.stop()
         _finish(env, job, holder, run_id, started, status="failed", summary=None, error=error)
+        job_finished(name, "failed", (utcnow() - started).total_seconds())
         return RunOutcome(name, "failed", run_id, error=error)
     renewer.stop()
     summary = summary or {}
     _finish(env, job, holder, run_id, started, status="ok", summary=summary, error=None)
+    job_finished(name, "ok", (utcnow() - started).total_seconds())
     bound.info("job.finished", **{k: v for k, v in summary.items()
                                   if isinstance(v, int | float | str | bool)})
     return RunOutcome(name, "ok", run_id, summary=summary)

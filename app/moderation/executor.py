@@ -18,6 +18,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.content.models import Item, ItemStateEvent, Visibility
+from app.content.models import Item, ItemStateEvent, ItemVersion, Visibility
+from app.core import metrics
 from app.core.config import Settings
 from app.core.crypto import sha256_hex
 from app.core.db import Database, utcnow
@@ -39,11 +41,14 @@ from app.moderation.models import (
     ActionStatus,
     MediaBlob,
     MediaStatus,
+    Snapshot,
     SnapshotMedia,
 )
 from app.moderation.service import REMOVING, SYSTEM
 from app.pages.models import Page
 from app.pages.service import usable_token
+from app.rules.models import ItemDecision
+from app.webhooks.models import InboxChange, InboxEvent
 
 log = get_logger("uppsikt.actions")
 
@@ -157,6 +162,7 @@ class Executor:
                 action.claimed_until = None
                 record(session, actor=SYSTEM, act="alert.media_lost", subject_type="item",
                        subject_id=item.platform_id, detail={"action": action.id})
+                metrics.on_commit(session, metrics.ACTIONS.labels(kind, "failed").inc)
                 log.error("alert.media_lost", action_id=action.id, item_id=item.id)
                 return None
             if MediaStatus.pending in statuses:
@@ -172,6 +178,7 @@ class Executor:
     def _cancel(self, session: Session, action: Action, item: Item, why: str) -> None:
         action.status, action.last_error, action.claimed_until = ActionStatus.cancelled, why, None
         action.done_at = utcnow()
+        metrics.on_commit(session, metrics.ACTIONS.labels(action.kind, "cancelled").inc)
         record(session, actor=SYSTEM, act="action.cancelled", subject_type="item",
                subject_id=item.platform_id, detail={"action": action.id, "why": why})
         log.info("action.cancelled", action_id=action.id, item_id=item.id, why=why)
@@ -228,6 +235,12 @@ class Executor:
                    detail={"action": action.id, "kind": str(claim.kind), "state": str(state),
                            "attempts": action.attempts, "confirmed_after_interruption": checked,
                            "already_gone": gone})
+            metrics.on_commit(session, metrics.ACTIONS.labels(claim.kind, "done").inc)
+            if action.requested_by == SYSTEM and claim.kind is not ActionKind.unhide:
+                source, since = _acted_on_since(session, action)
+                histogram = metrics.TIME_TO_ACT.labels(claim.kind, source)
+                metrics.on_commit(session, partial(histogram.observe,
+                                                   max(0.0, (now - since).total_seconds())))
         log.info("action.done", action_id=claim.action_id, kind=claim.kind, state=state,
                  attempts_checked=checked)
 
@@ -243,6 +256,10 @@ class Executor:
                 return
             action.claimed_until, action.last_error = None, error
             bound = log.bind(action_id=action.id, item_id=item.id, kind=exc.kind)
+            if exc.retryable or exc.kind is GraphErrorKind.token_invalid:
+                metrics.on_commit(session, metrics.ACTIONS.labels(claim.kind, "retried").inc)
+            else:
+                metrics.on_commit(session, metrics.ACTIONS.labels(claim.kind, "failed").inc)
             if exc.retryable:
                 action.next_attempt_at = retry_at(self.settings, action.attempts,
                                                   at_least=exc.retry_after)
@@ -357,3 +374,20 @@ class Executor:
             row.status = MediaStatus.failed
             log.error("media.lost", media_id=row.id, error=error)
 
+
+
+def _acted_on_since(session: Session, action: Action) -> tuple[str, datetime]:
+    """When the clock of time-to-act started for a rule's action: the receipt of the
+    delivery (webhook or reconciliation's poll) whose change brought the version decided
+    on; failing that (a text fetched from the Graph API), the decision's time."""
+    snapshot = session.get(Snapshot, action.snapshot_id)
+    assert snapshot is not None  # a foreign key
+    row = session.execute(
+        select(InboxEvent.source, InboxEvent.received_at)
+        .join(InboxChange, InboxChange.inbox_event_id == InboxEvent.id)
+        .join(ItemVersion, ItemVersion.change_id == InboxChange.id)
+        .where(ItemVersion.id == snapshot.item_version_id)).first()
+    if row is not None:
+        return row[0], row[1]
+    decided = session.get(ItemDecision, snapshot.decision_id) if snapshot.decision_id else None
+    return "decision", decided.decided_at if decided is not None else snapshot.taken_at

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.audit.service import record
 from app.content.models import FetchStatus, Item, ItemKind, ItemVersion
 from app.content.normalise import (
     AuthorRef,
@@ -29,11 +30,11 @@ from app.content.normalise import (
     split_delivery,
 )
 from app.content.service import apply_operation, content_hash, upsert_author
+from app.core import metrics
 from app.core.config import Settings
 from app.core.db import Database, utcnow
 from app.core.logging import get_logger
 from app.core.retry import retry_at
-from app.audit.service import record
 from app.graph.client import GraphClient, GraphError, GraphErrorKind
 from app.moderation.executor import Executor
 from app.moderation.models import CaseSource
@@ -104,6 +105,7 @@ class Processor:
                 else:
                     self._store_changes(session, event, changes)
                 event.processed_at = utcnow()
+                metrics.on_commit(session, metrics.DELIVERIES_PROCESSED.labels(event.status).inc)
             return len(events)
 
     def _store_changes(self, session: Session, event: InboxEvent,
@@ -157,9 +159,11 @@ class Processor:
             change.status = ChangeStatus.held
             change.last_error = f"page {change.page_platform_id} is not managed by Uppsikt"
             bound.warning("change.held", page_platform_id=change.page_platform_id)
+            metrics.on_commit(session, metrics.CHANGES_PROCESSED.labels("held").inc)
             return
         raw = RawChange(change.page_platform_id, change.field, change.entry_time,
                         change.payload["value"], change.change_key)
+        mark = metrics.since(session)
         try:
             with session.begin_nested():
                 result = interpret(raw)
@@ -177,14 +181,19 @@ class Processor:
                                platform_id=item.platform_id, verb=result.verb)
                 change.processed_at = utcnow()
         except ChangeError as exc:
+            metrics.forget(session, mark)  # its decisions were rolled back with it
             change.status, change.last_error = ChangeStatus.failed, str(exc)[:MAX_ERROR_CHARS]
             change.attempts += 1
             bound.warning("change.failed", error=change.last_error)
         except Exception as exc:  # one bad change never blocks the others
+            metrics.forget(session, mark)
             change.attempts += 1
             change.last_error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
             change.next_attempt_at = retry_at(self.settings, change.attempts)
             bound.exception("change.retry", attempts=change.attempts)
+            metrics.on_commit(session, metrics.CHANGES_PROCESSED.labels("retried").inc)
+            return
+        metrics.on_commit(session, metrics.CHANGES_PROCESSED.labels(change.status).inc)
 
     def _decide(self, session: Session, page: Page, item: Item, change_id: int,
                 policies: dict[int, Policy]) -> None:
@@ -215,6 +224,8 @@ class Processor:
         row.engine_version, row.policy_version = decision.engine_version, policy.version
         row.decided_at = utcnow()
         session.flush()
+        for labels in metrics.decision_counts(decision.decision, decision.categories):
+            metrics.on_commit(session, metrics.DECISIONS.labels(*labels).inc)
         record(session, actor=SYSTEM, act="decision", subject_type="item",
                subject_id=item.platform_id,
                detail={"version": version.seq, "decision": decision.decision,

@@ -15,6 +15,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.logging import get_logger
+from app.core.metrics import webhook_answered
 from app.webhooks.signature import SignatureInvalid, SignatureMissing, verify
 
 log = get_logger("uppsikt.webhooks")
@@ -36,6 +37,7 @@ class WebhookIntakeMiddleware:
             return
         state = scope["app"].state
         status, detail = await self._accept(state, scope, receive)
+        webhook_answered(status)
         await _respond(send, status, detail)
 
     async def _accept(self, state: Any, scope: Scope, receive: Receive) -> tuple[int, str | None]:
@@ -80,7 +82,9 @@ class WebhookIntakeMiddleware:
 
 async def _respond(send: Send, status: int, detail: str | None) -> None:
     body = b"" if detail is None else json.dumps({"detail": detail}).encode()
-    headers = [(b"content-length", str(len(body)).encode())]
+    # The answer passes no middleware: the header every other answer gets is set here.
+    headers = [(b"content-length", str(len(body)).encode()),
+               (b"x-content-type-options", b"nosniff")]
     if detail is not None:
         headers.append((b"content-type", b"application/json"))
     if status == 401:
