@@ -72,6 +72,20 @@ def _drop_pg_database(test_url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_secret_in_any_log() -> Iterator[None]:
+    """The suite's secrets, and anything shaped like an API token, in no log record of
+    the whole run (records are taken where they are made, whatever the handlers)."""
+    from tests.logscan import LogScan
+
+    scan = LogScan([APP_SECRET, VERIFY_TOKEN, SECRET_KEY, PAGE_TOKEN,
+                    "korrekt-häst-batteri-häfte"]).install()
+    yield
+    scan.remove()
+    leaks = scan.leaks()
+    assert leaks == [], "secrets in the logs of the suite:\n" + "\n".join(leaks[:20])
+
+
 @pytest.fixture(scope="session")
 def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A factory of empty databases (no migrations applied) of the backend under test."""

@@ -38,6 +38,7 @@ from app.registration.service import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["registration"])
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
 READERS = (Role.registrar, Role.information_officer, Role.auditor)
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "no or bad token"}, 403: {"description": "role may not do this"},
@@ -147,13 +148,16 @@ def _cursor(case: RegistrationCase) -> str:
 def _read_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         stamp, _, ident = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        if not 0 <= int(ident) <= MAX_ID:
+            raise ValueError(ident)
         return datetime.fromisoformat(stamp), int(ident)
     except (ValueError, binascii.Error, UnicodeError) as exc:
         raise AppError(422, "bad cursor: use next_cursor from the previous page") from exc
 
 
 def _case(session: SessionDep, case_id: int) -> tuple[RegistrationCase, Item, Page]:
-    case = session.get(RegistrationCase, case_id)
+    # Past the column's range PostgreSQL refuses the query: no such case either way.
+    case = session.get(RegistrationCase, case_id) if 0 < case_id <= MAX_ID else None
     if case is None:
         raise AppError(404, f"no case {case_id}")
     item = session.get(Item, case.item_id)

@@ -48,7 +48,8 @@ class CheckOut(BaseModel):
     wordlists: dict[str, str]
 
 
-@router.post("/check", response_model=CheckOut)
+@router.post("/check", response_model=CheckOut,
+             responses={404: {"description": "no managed page with that id (for this user)"}})
 def check(body: CheckIn, request: Request, session: SessionDep, user: CurrentUser) -> Any:
     """What the rules decide for a text, with every match explained."""
     policy = Policy()

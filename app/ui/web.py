@@ -185,29 +185,41 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
                   message=message)
 
 
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# FastAPI's API documentation pages load their own scripts: no CSP there.
+DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
+
+
 class SecurityHeaders:
-    """Headers for every UI response (pure ASGI: the webhook path is not touched)."""
+    """Headers for every HTTP response: the UI's strict policy under /ui, and for JSON,
+    health and metrics answers no sniffing, no framing and no referrer (pure ASGI; the
+    webhook POST is answered before it and sets its own)."""
 
     def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
         self.app = app
         self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/ui"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        ui = scope["path"].startswith("/ui")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
-                extra = [(b"content-security-policy", CSP.encode()),
-                         (b"x-frame-options", b"DENY"),
-                         (b"x-content-type-options", b"nosniff"),
-                         (b"referrer-policy", b"same-origin"),
-                         (b"cross-origin-opener-policy", b"same-origin")]
-                if b"cache-control" not in names:
-                    extra.append((b"cache-control", b"no-store"))
+                extra = [(b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff")]
+                if ui:
+                    extra += [(b"content-security-policy", CSP.encode()),
+                              (b"referrer-policy", b"same-origin"),
+                              (b"cross-origin-opener-policy", b"same-origin")]
+                    if b"cache-control" not in names:
+                        extra.append((b"cache-control", b"no-store"))
+                else:
+                    extra.append((b"referrer-policy", b"no-referrer"))
+                    if scope["path"] not in DOCS_PATHS:
+                        extra.append((b"content-security-policy", API_CSP.encode()))
                 if self.hsts:
                     extra.append((b"strict-transport-security", b"max-age=31536000"))
                 message = {**message, "headers": headers + extra}

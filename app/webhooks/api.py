@@ -15,9 +15,12 @@ from app.webhooks.schemas import ChangeList, ChangeOut, DeliveryList, DeliveryOu
 router = APIRouter(
     prefix="/api/v1/inbox", tags=["inbox"],
     dependencies=[require_roles(Role.information_officer, Role.auditor)],
+    responses={403: {"description": "only information officers and auditors see the inbox"}},
 )
 Limit = Annotated[int, Query(ge=1, le=500)]
-After = Annotated[int, Query(ge=0, description="cursor: the last id of the previous page")]
+# The upper bound is the id column's (32-bit): beyond it PostgreSQL refuses the query.
+After = Annotated[int, Query(ge=0, le=2**31 - 1,
+                             description="cursor: the last id of the previous page")]
 
 
 @router.get("/deliveries", response_model=DeliveryList)

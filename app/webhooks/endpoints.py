@@ -17,7 +17,8 @@ log = get_logger("uppsikt.webhooks")
 
 
 @router.get("/webhooks/meta", response_class=PlainTextResponse,
-            summary="Meta's subscription verification")
+            summary="Meta's subscription verification",
+            responses={403: {"description": "not a subscription check with our verify token"}})
 async def verify_subscription(
     request: Request,
     mode: Annotated[str | None, Query(alias="hub.mode")] = None,
