@@ -276,6 +276,41 @@ def fmt_ms(value: float | None) -> str:
     return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
 
 
+def met(ratio: float | None, p99_half: float | None, censored: bool) -> tuple[bool, bool]:
+    """The two targets: max rate against bare's, and p99 at the half rate (not a bound)."""
+    return (ratio is not None and ratio >= TARGET_RATIO,
+            p99_half is not None and p99_half < TARGET_P99_MS and not censored)
+
+
+def figures(targets: list[Target], half_rate: float) -> dict[str, dict[str, Any]]:
+    """The report's medians per target, machine-readable (for --json)."""
+    bare_rps = median([r["rps"] for r in targets[0].closed])
+    out = {}
+    for t in targets:
+        rps = median([r["rps"] for r in t.closed])
+        ratio = rps / bare_rps if rps is not None and bare_rps else None
+        censored = any(r["censored"] for r in t.open)
+        p99_half = median([r["p99_ms"] for r in t.open])
+        achieved = median([r["rps"] for r in t.open])
+        rate_met, p99_met = met(ratio, p99_half, censored)
+        out[t.name] = {
+            "intake": t.count_rows is not None, "rps": rps, "ratio": ratio,
+            "p50_ms": median([r["p50_ms"] for r in t.closed]),
+            "p99_ms": median([r["p99_ms"] for r in t.closed]),
+            "half_rate": half_rate, "half_achieved": achieved,
+            "half_short": achieved is not None and achieved < 0.97 * half_rate,
+            "half_p50_ms": median([r["p50_ms"] for r in t.open]), "half_p99_ms": p99_half,
+            "half_p99_censored": censored,
+            "non_200": sum(errors(r) for r in t.closed + t.open),
+            "rows_equal_200s": (None if t.count_rows is None else
+                                all(r.get("rows_added") == r["ok_all"]
+                                    for r in t.closed + t.open)),
+            "rate_met": rate_met if t.count_rows is not None else None,
+            "p99_met": p99_met if t.count_rows is not None else None,
+        }
+    return out
+
+
 def report(targets: list[Target], half_rate: float, args: argparse.Namespace) -> list[str]:
     bare_rps = median([r["rps"] for r in targets[0].closed])
     head = (f"{'target':<14} {'req/s':>8} {'vs bare':>8} {'p50 ms':>7} {'p99 ms':>7} | "
@@ -309,21 +344,20 @@ def report(targets: list[Target], half_rate: float, args: argparse.Namespace) ->
             f"{('>=' if censored else '') + fmt_ms(p99_half):>8} | {errs:>7} "
             f"{rows_ok:>9} | {cpu:>11}")
         if t.count_rows is not None:
-            ok_rate = ratio is not None and ratio >= TARGET_RATIO
-            ok_p99 = p99_half is not None and p99_half < TARGET_P99_MS and not censored
+            ok_rate, ok_p99 = met(ratio, p99_half, censored)
             verdicts.append(
                 f"  {t.name:<14} rate {ratio * 100:.0f}% of bare "
                 f"(target >= {TARGET_RATIO:.0%}): {'met' if ok_rate else 'NOT met'}; "
                 f"p99 at {half_rate:.0f}/s {('>=' if censored else '') + fmt_ms(p99_half)} ms "
                 f"(target < {TARGET_P99_MS:.0f} ms): {'met' if ok_p99 else 'NOT met'}")
-    lines += ["", f"Medians of {args.runs} runs; max load: closed loop, {args.connections} "
+    lines += ["", (f"Medians of {args.runs} runs; max load: closed loop, {args.connections} "
               f"connections, {args.duration:g} s after {args.warmup:g} s warm-up; half rate: "
               f"open loop at {half_rate:.0f} req/s = {args.half_rate_fraction:g} x bare's "
-              "median max rate.",
-              "non-200: non-200 answers + lost connections + unanswered, all runs, warm-up "
-              "included. rows=200s: rows added to inbox_event == 200 answers in every run.",
-              "cpu srv/cli: server process and load generator CPU during max load, % of one "
-              "core (PostgreSQL's own processes not included).",
+              "median max rate."),
+              ("non-200: non-200 answers + lost connections + unanswered, all runs, warm-up "
+              "included. rows=200s: rows added to inbox_event == 200 answers in every run."),
+              ("cpu srv/cli: server process and load generator CPU during max load, % of one "
+              "core (PostgreSQL's own processes not included)."),
               "", "Targets:", *verdicts]
     return lines
 
@@ -438,7 +472,10 @@ def main() -> None:
     print(f"\ncommand: {command}")
     if args.json:
         args.json.write_text(json.dumps({
-            "command": command, "half_rate": half_rate,
+            "command": command, "half_rate": half_rate, "runs": args.runs,
+            "duration": args.duration, "connections": args.connections,
+            "target_ratio": TARGET_RATIO, "target_p99_ms": TARGET_P99_MS,
+            "figures": figures(targets, half_rate),
             "targets": {t.name: {"closed": t.closed, "open": t.open} for t in targets},
         }, indent=2))
 
