@@ -172,7 +172,9 @@ def test_ui_pages_carry_security_headers(ui, db):
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["cache-control"] == "no-store"
     assert "strict-transport-security" not in r.headers  # plain HTTP here
-    assert "content-security-policy" not in ui.get("/healthz").headers
+    # Outside the UI the answers are data, not pages: no scripts or frames at all.
+    assert ui.get("/healthz").headers["content-security-policy"] == (
+        "default-src 'none'; frame-ancestors 'none'")
 
 
 def test_the_language_can_be_english(ui, db):
