@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Annotated
 
 import typer
 import uvicorn
 
+from app.core.serving import ForegroundServer
 from app.demo.data import DataDirError, DemoData, demo_settings, open_data_dir
 from app.demo.fakemeta import Deliverer, DemoFacebook
 from app.demo.script import PAGE_NAME, STEPS, UNIT
@@ -47,9 +45,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-class _DemoServer(uvicorn.Server):
+class _DemoServer(ForegroundServer):
     """Ctrl-C and SIGTERM are the normal way to stop: shut down gracefully and return,
-    instead of uvicorn's re-raising the signal (which would end with a failure status)."""
+    telling the demo's other threads to stop too."""
 
     def __init__(self, config: uvicorn.Config, on_exit: threading.Event) -> None:
         super().__init__(config)
@@ -58,16 +56,6 @@ class _DemoServer(uvicorn.Server):
     def handle_exit(self, sig: int, frame: object) -> None:
         self.on_exit.set()
         super().handle_exit(sig, frame)  # type: ignore[arg-type]
-
-    @contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        previous = {sig: signal.signal(sig, self.handle_exit)
-                    for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
 
 
 def demo(

@@ -7,36 +7,18 @@ own and when it is added to the main CLI with `cli.add_typer(fake_graph_app, nam
 from __future__ import annotations
 
 import json
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import uvicorn
 
+from app.core.serving import ForegroundServer
 from app.fakegraph.server import DEFAULT_TOKEN, FakeGraphState, bind, server_config
 
 fake_graph_app = typer.Typer(
     help="Run a fake Meta Graph API (fetch, hide, unhide, delete, media) in the foreground.",
     invoke_without_command=True, add_completion=False,
 )
-
-
-class _ForegroundServer(uvicorn.Server):
-    """Uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown, which ends the process
-    with KeyboardInterrupt or a signal status; here a signal is the normal way to stop."""
-
-    @contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        previous = {sig: signal.signal(sig, self.handle_exit)
-                    for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
 
 
 def _load_seed(path: Path, state: FakeGraphState) -> None:
@@ -84,7 +66,7 @@ def fake_graph(
     typer.echo(f"Point Uppsikt at it: UPPSIKT_GRAPH_BASE_URL={state.base_url}")
     typer.echo("Pages must use the token given with --token. Stop with Ctrl-C.")
     try:
-        _ForegroundServer(server_config(state)).run(sockets=[sock])
+        ForegroundServer(server_config(state)).run(sockets=[sock])
     finally:
         sock.close()
     typer.echo("Fake Graph API stopped.")
