@@ -174,6 +174,12 @@ def test_an_information_officer_sets_a_policy_and_each_change_is_a_version(clien
     ("medium", "must be a JSON object"),
     ({"level": "medium", "note": 5}, "note must be a string"),
     ({"level": "medium", "note": "x" * 501}, "note is longer than 500"),
+    # NUL cannot be stored by PostgreSQL; no control character belongs in a word or address.
+    ({"allow_words": ["\u0000"]}, "allow_words: '\\x00' holds a control character"),
+    ({"link_deny": ["evil\u0007.example"]}, "link_deny"),
+    ({"custom": [{"name": "egna", "category": "hate", "words": ["tö\u0000nt"]}]},
+     "custom.egna"),
+    ({"level": "medium", "note": "a\u0000b"}, "the note holds a control character"),
 ])
 def test_a_bad_policy_is_refused_with_a_message_and_nothing_is_written(client, db, officer,
                                                                        body, message):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -67,6 +68,13 @@ def validate_body(raw: Any) -> PolicyBody:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'policy'}: {e['msg']}"
                              for e in exc.errors())
         raise AppError(422, f"invalid policy: {problems}") from exc
+    lists = {"allow_words": body.allow_words, "link_allow": body.link_allow,
+             "link_deny": body.link_deny,
+             **{f"custom.{c.name}": c.words for c in body.custom}}
+    for where, values in lists.items():
+        bad = next((v for v in values if _has_control(v)), None)
+        if bad is not None:
+            raise AppError(422, f"invalid policy: {where}: {bad!r} holds a control character")
     for custom in body.custom:
         try:
             parse_facebook_list(",".join(custom.words), list_id=custom.name,
@@ -74,6 +82,12 @@ def validate_body(raw: Any) -> PolicyBody:
         except WordListError as exc:
             raise AppError(422, f"invalid policy: custom list {custom.name}: {exc}") from exc
     return body
+
+
+def _has_control(text: str) -> bool:
+    """A control character (NUL among them, which PostgreSQL cannot store in text or
+    JSONB) has no place in a word or an address."""
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
 
 
 def to_policy(body: PolicyBody, *, page_platform_id: str, label: str) -> Policy:
@@ -116,6 +130,8 @@ def lock_page(session: Session, page: Page) -> None:
 def set_policy(session: Session, page: Page, raw: Any, *, actor: str,
                note: str | None = None) -> PolicyVersion:
     body = validate_body(raw)
+    if note is not None and _has_control(note.replace("\n", "").replace("\t", "")):
+        raise AppError(422, "invalid policy: the note holds a control character")
     lock_page(session, page)
     last = session.scalar(select(func.max(PolicyVersion.version))
                           .where(PolicyVersion.page_id == page.id)) or 0
