@@ -19,14 +19,15 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import jinja2
 
 from app.content.models import ItemKind, Visibility
 from app.core.pdf import PdfDocument
-from app.snapshots.content import STOCKHOLM, Entry, Medium, PageContent, Thread
+from app.records.service import local as local_minute
+from app.snapshots.content import Entry, Medium, PageContent, Thread
 
 PDFA_PROFILE = "PDF/A-2B"
 IMAGE_MAX = 2 * 1024 * 1024  # one embedded image
@@ -57,11 +58,7 @@ class Made:
 
 
 def local(at: datetime | None) -> str:
-    if at is None:
-        return "okänd tid"
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+    return local_minute(at) or "okänd tid"
 
 
 def period_text(content: PageContent) -> str:
